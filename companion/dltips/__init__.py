@@ -1,0 +1,73 @@
+"""dltips: the companion package of the book *Training deep-learning models well*.
+
+Each technique the book teaches lives in one small module:
+
+========================  =====================================================
+``dltips.data``           MNIST loading, class-balanced subsets, ``tf.data`` input
+``dltips.models``         the small model builders every chapter shares
+``dltips.regularization`` L1, L2, elastic net, dropout
+``dltips.schedules``      learning-rate schedules
+``dltips.descent``        batch, stochastic and mini-batch gradient descent
+``dltips.parallel``       synchronous and asynchronous data-parallel SGD
+``dltips.distillation``   knowledge distillation with soft targets
+``dltips.plotting``       the figures of the book
+``dltips.runtime``        seeding and quieter TensorFlow logs
+``dltips.cli``            the ``dltips`` command
+========================  =====================================================
+
+Submodules are imported on first use, so ``import dltips`` is fast and does not
+start TensorFlow::
+
+    >>> import dltips
+    >>> dltips.__version__
+    '0.1.0'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = (
+    "data",
+    "models",
+    "regularization",
+    "schedules",
+    "descent",
+    "parallel",
+    "distillation",
+    "plotting",
+    "runtime",
+    "cli",
+)
+
+__all__ = ["__version__", "configure", *_SUBMODULES]
+
+
+def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
+    """Prepare a fresh Python session (or notebook) for reproducible training.
+
+    Shortcut for :func:`dltips.runtime.configure`.
+
+    Example::
+
+        >>> import dltips
+        >>> dltips.configure(seed=0)
+    """
+    from dltips.runtime import configure as _configure
+
+    _configure(seed, quiet=quiet, threads=threads)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -1,0 +1,80 @@
+"""Seeding, logging and threading settings shared by the notebooks, tests and CLI.
+
+TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` once, when it is first imported, and
+fixes its thread pools when it first runs an operation; :func:`configure`
+therefore has to run before any TensorFlow work, which is why every chapter
+calls it in its first cell.
+
+Example::
+
+    >>> from dltips import runtime
+    >>> runtime.configure(seed=0)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+
+
+def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
+    """Seed every generator and (optionally) quieten TensorFlow.
+
+    Args:
+        seed: passed to ``keras.utils.set_random_seed`` (Python, NumPy and
+            TensorFlow generators); ``None`` leaves the generators alone.
+        quiet: hide TensorFlow's C++ start-up messages and Python warnings from
+            TensorFlow and Keras. A variable already set by the user is kept.
+        threads: if given, limit TensorFlow's intra- and inter-op thread pools
+            to this many threads (must run before TensorFlow executes anything).
+
+    Raises:
+        ValueError: if ``seed`` is negative or ``threads`` is not positive.
+    """
+    if seed is not None and seed < 0:
+        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if quiet:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        for module in ("tensorflow", "keras", "absl"):
+            warnings.filterwarnings("ignore", module=module)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+        import_tensorflow_quietly()
+    import keras
+    import tensorflow as tf
+
+    if quiet:
+        tf.get_logger().setLevel(logging.ERROR)
+        # Progress bars of fit/evaluate/predict are turned off per call with verbose=0.
+    if threads is not None:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with file descriptor 2 sent to ``/dev/null``.
+
+    TensorFlow's C++ libraries print start-up notes (oneDNN, CUDA drivers)
+    before its logging is initialized, so ``TF_CPP_MIN_LOG_LEVEL`` cannot hide
+    them; silencing the descriptor for the duration of the import does. Python
+    exceptions still propagate. Does nothing if TensorFlow is already imported.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

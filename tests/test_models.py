@@ -1,0 +1,88 @@
+"""dltips.models: the shared builders produce the architecture they promise, reproducibly."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from dltips import models
+
+
+def test_mlp_shape_and_parameter_count():
+    model = models.mlp((128, 64), seed=0)
+    assert model.output_shape == (None, 10)
+    assert models.count_params(model) == (784 * 128 + 128) + (128 * 64 + 64) + (64 * 10 + 10)
+    assert models.count_params(model) == model.count_params()
+
+
+def test_mlp_outputs_logits_not_probabilities():
+    model = models.mlp((32,), seed=0)
+    out = model(np.random.default_rng(0).random((8, 28, 28), dtype=np.float32)).numpy()
+    assert (out < 0).any(), "a softmax output would be non-negative"
+    assert not np.allclose(out.sum(axis=1), 1.0)
+
+
+def test_softmax_regression_and_flat_input():
+    model = models.mlp((), input_shape=(784,), seed=0)
+    assert models.count_params(model) == 784 * 10 + 10
+    assert model(np.zeros((2, 784), np.float32)).shape == (2, 10)
+
+
+def test_same_seed_same_weights_different_seed_different_weights():
+    a, b, c = models.mlp(seed=1), models.mlp(seed=1), models.mlp(seed=2)
+    assert all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+def test_dropout_is_active_in_training_only():
+    model = models.mlp((64,), dropout=0.5, seed=0)
+    x = np.ones((4, 28, 28), np.float32)
+    np.testing.assert_allclose(model(x, training=False), model(x, training=False))
+    assert not np.allclose(model(x, training=True), model(x, training=False))
+
+
+def test_kernel_regularizer_applies_to_every_kernel_not_biases():
+    model = models.mlp((16, 16), kernel_regularizer=keras.regularizers.L2(0.1), seed=0)
+    model(np.zeros((1, 28, 28), np.float32))
+    assert len(model.losses) == 3
+    kernels = [w for w in model.weights if w.path.endswith("kernel")]
+    expected = sum(0.1 * float(np.sum(np.square(k.numpy()))) for k in kernels)
+    assert float(sum(model.losses)) == pytest.approx(expected, rel=1e-5)
+
+
+def test_compile_classifier_trains_one_step():
+    model = models.compile_classifier(models.mlp((8,), seed=0), keras.optimizers.SGD(0.1))
+    x = np.random.default_rng(0).random((32, 28, 28), dtype=np.float32)
+    y = np.arange(32) % 10
+    history = model.fit(x, y, epochs=2, batch_size=32, verbose=0)
+    assert set(history.history) >= {"loss", "accuracy"}
+    assert history.history["loss"][1] < history.history["loss"][0]
+
+
+def test_small_cnn():
+    model = models.small_cnn((4, 8), dense=16, seed=0)
+    assert model(np.zeros((2, 28, 28), np.float32)).shape == (2, 10)
+    assert models.count_params(model, trainable_only=True) == model.count_params()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dropout": 1.0}, "dropout must be in \\[0, 1\\)"),
+        ({"dropout": -0.1}, "dropout must be in \\[0, 1\\)"),
+        ({"input_dropout": 1.5}, "dropout must be in \\[0, 1\\)"),
+        ({"hidden": (0,)}, "hidden sizes must be positive"),
+        ({"num_classes": 0}, "num_classes must be a positive"),
+    ],
+)
+def test_mlp_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        models.mlp(**kwargs)
+
+
+def test_small_cnn_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="positive"):
+        models.small_cnn((0,))
+    with pytest.raises(ValueError, match="dropout"):
+        models.small_cnn(dropout=1.0)

@@ -1,0 +1,56 @@
+"""The book's structure: every chapter in _toc.yml exists, imports dltips, and is stored without outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = [
+    ("01_background", "背景介绍"),
+    ("02_core_concepts", "核心概念与联系"),
+    ("03_algorithms", "核心算法原理和具体操作步骤以及数学模型公式详细讲解"),
+    ("04_code_examples", "具体代码实例和详细解释说明"),
+    ("05_future_trends", "未来发展趋势与挑战"),
+    ("06_faq", "附录常见问题与解答"),
+]
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part["chapters"]]
+    return files
+
+
+def _notebook(stem: str) -> dict:
+    return json.loads((ROOT / "chapters" / f"{stem}.ipynb").read_text(encoding="utf-8"))
+
+
+def test_toc_lists_the_six_chapters_in_order():
+    notebooks = [f for f in _toc_files() if (ROOT / f"{f}.ipynb").exists()]
+    assert notebooks == [f"chapters/{stem}" for stem, _ in CHAPTERS]
+    for f in _toc_files():
+        assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f"{f} in _toc.yml does not exist"
+
+
+@pytest.mark.parametrize(("stem", "heading"), CHAPTERS)
+def test_chapter_has_title_original_heading_and_imports_dltips(stem, heading):
+    nb = _notebook(stem)
+    first = "".join(nb["cells"][0]["source"])
+    assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# ")
+    assert heading in first, f"{stem} must show its original heading {heading!r} under the title"
+    code = [("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and "import dltips" in code[0], f"{stem}: the first code cell must import dltips"
+    assert "dltips.configure(seed=" in code[0], f"{stem}: the set-up cell must seed the run"
+
+
+@pytest.mark.parametrize("stem", [s for s, _ in CHAPTERS])
+def test_notebook_is_stored_without_outputs(stem):
+    nb = _notebook(stem)
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{stem}: cells {dirty} hold outputs or execution counts; run `make strip`"

@@ -1,0 +1,47 @@
+"""dltips.runtime and the package root: seeding works, bad arguments are refused, import is lazy."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import dltips
+from dltips import runtime
+
+
+def test_configure_makes_random_numbers_repeat():
+    import tensorflow as tf
+
+    runtime.configure(seed=7)
+    first = (np.random.random(3), tf.random.uniform((3,)).numpy())
+    runtime.configure(seed=7)
+    again = (np.random.random(3), tf.random.uniform((3,)).numpy())
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [({"seed": -1}, "seed"), ({"threads": 0}, "threads")])
+def test_configure_rejects_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        dltips.configure(**kwargs)
+
+
+def test_import_is_lazy_and_public_names_resolve():
+    code = "import sys, dltips; print('tensorflow' in sys.modules); print(sorted(dltips.__all__))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0] == "False", "import dltips must not import TensorFlow"
+    assert dltips.__version__.count(".") == 2
+    assert dltips.data.load_mnist is not None and dltips.models.mlp is not None
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        dltips.nonexistent  # noqa: B018
+
+
+def test_quiet_configure_hides_tensorflow_start_up_noise():
+    code = "import dltips; dltips.configure(0); import tensorflow as tf; print(int(tf.constant(2) * 3))"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.strip() == "6"
+    assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr
