@@ -86,3 +86,15 @@ def test_small_cnn_rejects_bad_arguments():
         models.small_cnn((0,))
     with pytest.raises(ValueError, match="dropout"):
         models.small_cnn(dropout=1.0)
+
+
+def test_errors_and_accuracy_count_wrong_predictions():
+    model = models.mlp((), input_shape=(2,), num_classes=2, seed=0)
+    model.set_weights([np.array([[1.0, 0.0], [0.0, 1.0]], np.float32), np.zeros(2, np.float32)])
+    x = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], np.float32)  # predicts class 0, 1, 0, 1
+    y = np.array([0, 1, 1, 1])
+    assert models.predict_labels(model, x).tolist() == [0, 1, 0, 1]
+    assert models.count_errors(model, x, y) == 1
+    assert models.accuracy(model, x, y) == 0.75
+    with pytest.raises(ValueError, match="same length"):
+        models.count_errors(model, x, y[:3])

@@ -45,3 +45,12 @@ def test_quiet_configure_hides_tensorflow_start_up_noise():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert done.stdout.strip() == "6"
     assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr
+
+
+def test_progress_prints_one_line_per_finished_item(capsys):
+    seen = list(runtime.progress(["a", "b"], "demo", label=str.upper))
+    assert seen == ["a", "b"]
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" done")[0] for line in lines] == ["demo 1/2: A", "demo 2/2: B"]
+    list(runtime.progress(["a"], "quiet", enabled=False))
+    assert capsys.readouterr().out == ""

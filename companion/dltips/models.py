@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 
 MNIST_SHAPE = (28, 28)
 
@@ -150,3 +151,20 @@ def count_params(model: keras.Model, *, trainable_only: bool = False) -> int:
     """Number of parameters of ``model`` (all weights, or only the trainable ones)."""
     weights = model.trainable_weights if trainable_only else model.weights
     return int(sum(int(keras.ops.size(w)) for w in weights))
+
+
+def predict_labels(model: keras.Model, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
+    """The arg-max class of ``model``'s output for each row of ``x``."""
+    return np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=-1)
+
+
+def count_errors(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> int:
+    """Number of misclassified examples (Hinton et al. report MNIST results as errors out of 10,000)."""
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    return int(np.sum(predict_labels(model, x, batch_size=batch_size) != np.asarray(y)))
+
+
+def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> float:
+    """Fraction of correctly classified examples."""
+    return 1.0 - count_errors(model, x, y, batch_size=batch_size) / len(y)
