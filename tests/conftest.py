@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+sys.path.insert(0, str(ROOT))  # the benchmarks live beside the package, not in it
 
 if not os.environ.get("DLTIPS_MNIST") and SHARED_MNIST.is_file():
     os.environ["DLTIPS_MNIST"] = str(SHARED_MNIST)

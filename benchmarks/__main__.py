@@ -1,0 +1,52 @@
+"""Run the benchmarks and record their figures: ``python -m benchmarks [--quick] [--only a,b] [--out FILE]``.
+
+Writes one JSON file (default ``benchmarks/results/latest.json``) with the machine description,
+package versions, the date and, per benchmark, every figure with its unit, median and spread.
+With ``--only``, the other sections already in the file are kept, so one benchmark can be
+re-run without repeating the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import machine
+
+SECTIONS = ("startup", "book", "overhead", "descent", "parallel", "distillation")
+DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and few repeats: checks that everything runs")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write (default: %(default)s)")
+    args = parser.parse_args(argv)
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown or not chosen:
+        parser.error(f"unknown benchmark(s) {unknown}; choose from {', '.join(SECTIONS)}")
+
+    report = json.loads(args.out.read_text()) if args.out.exists() and args.only != parser.get_default("only") else {}
+    report.setdefault("results", {})
+    report["machine"] = machine()
+    report["quick"] = args.quick
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        start = time.perf_counter()
+        module = importlib.import_module(f"benchmarks.bench_{name}")
+        report["results"][name] = module.run(quick=args.quick)
+        report.setdefault("durations_s", {})[name] = round(time.perf_counter() - start, 1)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")  # after each, in case a later one fails
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
