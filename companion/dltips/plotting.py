@@ -127,7 +127,7 @@ def plot_descent_paths(
     top = max(float(np.max(loss(np.vstack(list(arrays.values()))))) - floor, 1e-12)
     ax.contour(w1, w2, z, levels=floor + np.geomspace(top * 1e-3, top * 1.5, levels), cmap="Greys", linewidths=0.7)
     for name, p in arrays.items():
-        ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=f"{name} ({len(p) - 1} updates)")
+        ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=f"{name}, {len(p) - 1} updates")
     ax.plot(*arrays[next(iter(arrays))][0], "ks", markersize=6, label="start")
     if minimum is not None:
         ax.plot(*np.ravel(minimum), "r*", markersize=13, label="minimum")
