@@ -184,6 +184,14 @@ def test_history_records_evaluations_weights_and_a_clock_without_tracing():
     assert every.eval_updates.tolist() == [0, 3, 4, 6, 8]
 
 
+def test_evaluate_false_skips_evaluations_but_not_training():
+    x, y = _classification_data(20)
+    model = _tiny_model()
+    history = descent.train_gradient_descent(model, x, y, batch_size=5, lr=0.1, epochs=1, evaluate=False)
+    assert len(history.eval_loss) == len(history.eval_updates) == 0
+    assert len(history.loss) == 4 and history.examples_per_second > 0
+
+
 def test_same_seed_same_run():
     x, y = _classification_data(30)
     runs = [descent.train_gradient_descent(_tiny_model(), x, y, batch_size=4, lr=0.1, epochs=2, seed=1) for _ in range(2)]

@@ -272,6 +272,7 @@ def train_gradient_descent(
     loss: LossFn | None = None,
     eval_at: int | Iterable[int] | None = None,
     eval_data: tuple[np.ndarray, np.ndarray] | None = None,
+    evaluate: bool = True,
     record_weights: bool = False,
 ) -> DescentHistory:
     """Train ``model`` in place by gradient descent on ``(x, y)``; return what happened.
@@ -307,6 +308,8 @@ def train_gradient_descent(
             besides update 0 and every epoch's end: an integer ``k`` means
             every ``k`` updates, a collection means after those update numbers.
         eval_data: ``(x_eval, y_eval)`` for evaluations; default ``(x, y)``.
+        evaluate: ``False`` skips every evaluation (for timing runs); the
+            ``eval_*`` arrays of the history are then empty.
         record_weights: keep the flattened trainable weights before the first
             and after every update in ``history.weights`` (small models only).
 
@@ -341,7 +344,7 @@ def train_gradient_descent(
     def summed_loss(xb: tf.Tensor, yb: tf.Tensor) -> tf.Tensor:
         return loss_fn(yb, model(xb, training=False)) * tf.cast(tf.shape(xb)[0], tf.float32)
 
-    def evaluate() -> float:
+    def evaluation_loss() -> float:
         chunks = range(0, len(x_eval), _EVAL_CHUNK)
         total = sum(float(summed_loss(x_eval[i : i + _EVAL_CHUNK], y_eval[i : i + _EVAL_CHUNK])) for i in chunks)
         return total / len(x_eval) + float(_penalty(model))
@@ -366,7 +369,7 @@ def train_gradient_descent(
     seen: list[int] = []
     seconds: list[float] = []
     epoch_seconds: list[float] = []
-    evals = [(0, 0, 0.0, evaluate())]
+    evals = [(0, 0, 0.0, evaluation_loss())] if evaluate else []
     weights = [flat_weights()] if record_weights else []
     examples = 0
     paused = 0.0  # time spent evaluating, kept off the training clock
@@ -380,9 +383,9 @@ def train_gradient_descent(
             seen.append(examples)
             if record_weights:
                 weights.append(flat_weights())
-            if len(seen) in eval_points or i == len(batches):
+            if evaluate and (len(seen) in eval_points or i == len(batches)):
                 tic = time.perf_counter()
-                evals.append((len(seen), examples, seconds[-1], evaluate()))
+                evals.append((len(seen), examples, seconds[-1], evaluation_loss()))
                 paused += time.perf_counter() - tic
         epoch_seconds.append(seconds[-1])
 
@@ -390,7 +393,7 @@ def train_gradient_descent(
     sizes = np.diff(np.array([0, *seen]))
     epoch_loss = [np.average(chunk, weights=w) for chunk, w in zip(
         np.split(loss_values, epochs), np.split(sizes, epochs))]
-    ev = np.array(evals, dtype=float)
+    ev = np.array(evals, dtype=float).reshape(-1, 4)
     return DescentHistory(
         batch_size=int(batch_size),
         num_examples=n,
