@@ -103,6 +103,19 @@ def test_bgd_on_ridge_reaches_the_closed_form():
     assert np.linalg.norm(w_closed) < np.linalg.norm(w_plain) - 0.05
 
 
+def test_objective_and_gradients_is_the_articles_ridge_gradient():
+    x, y = _ridge_data(30, seed=2)
+    lam = 4.0
+    model = descent.ridge_model(3, lam=lam, num_examples=30)
+    w = np.array([0.5, -1.0, 2.0], np.float32)
+    model.set_weights([w.reshape(3, 1), np.array([0.25], np.float32)])
+    objective, (grad_w, grad_b) = descent.objective_and_gradients(model, descent.half_squared_error, x, y)
+    residual = x.astype(float) @ w + 0.25 - y
+    assert float(objective) == pytest.approx(descent.ridge_objective(w, 0.25, x, y, lam), rel=1e-5)
+    assert np.allclose(grad_w.numpy().ravel(), x.T @ residual / 30 + lam * w / 30, atol=1e-5)
+    assert float(grad_b[0]) == pytest.approx(residual.mean(), abs=1e-5)
+
+
 def test_ridge_closed_form_zeroes_the_gradient():
     x, y = _ridge_data(50, seed=1)
     w, b = descent.ridge_closed_form(x, y, 3.0)

@@ -20,8 +20,9 @@ by step (a test checks it)::
     Nesterov:            v ← μ·v − η·g;   w ← w + μ·v − η·g
 
 where ``g = ∇_w (1/|B|) Σ_{i∈B} loss_i(w) + ∇_w penalty(w)`` and the velocity
-``v`` starts at zero. :func:`apply_sgd_update` is that update on its own, for
-reuse in other loops (the data-parallel chapter uses it).
+``v`` starts at zero. :func:`objective_and_gradients` computes ``g`` and
+:func:`apply_sgd_update` applies the update; each works on its own, for reuse
+in other training loops.
 
 The article's worked example is ridge regression,
 ``J(w) = 1/(2m) Σ (h(x_i) − y_i)² + λ/(2m) Σ_j w_j²``, which batch gradient
@@ -257,6 +258,20 @@ def _penalty(model: keras.Model) -> tf.Tensor:
     return tf.add_n(model.losses) if model.losses else tf.constant(0.0)
 
 
+def objective_and_gradients(
+    model: keras.Model, loss_fn: LossFn, x_batch: tf.Tensor, y_batch: tf.Tensor
+) -> tuple[tf.Tensor, list[tf.Tensor]]:
+    """The batch objective and its gradient ``g`` with respect to ``model.trainable_variables``.
+
+    The objective is ``loss_fn(y_batch, model(x_batch))``, a mean over the
+    batch, plus the model's weight penalties (``model.losses``), the same
+    quantity ``model.fit`` differentiates. Works eagerly and inside ``tf.function``.
+    """
+    with tf.GradientTape() as tape:
+        objective = loss_fn(y_batch, model(x_batch, training=True)) + _penalty(model)
+    return objective, tape.gradient(objective, model.trainable_variables)
+
+
 def train_gradient_descent(
     model: keras.Model,
     x: np.ndarray,
@@ -289,8 +304,9 @@ def train_gradient_descent(
     example exactly once.
 
     Each update computes ``g``, the gradient of the batch's mean loss plus the
-    model's weight penalties (``model.losses``), with ``tf.GradientTape``
-    inside a ``tf.function``, then applies :func:`apply_sgd_update`.
+    model's weight penalties (:func:`objective_and_gradients`, with
+    ``tf.GradientTape`` inside a ``tf.function``), then applies
+    :func:`apply_sgd_update`.
 
     Args:
         model: a built Keras model; its trainable weights are updated in place.
@@ -333,10 +349,7 @@ def train_gradient_descent(
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
     def train_step(indices: tf.Tensor) -> tf.Tensor:
-        xb, yb = tf.gather(x_all, indices), tf.gather(y_all, indices)
-        with tf.GradientTape() as tape:
-            objective = loss_fn(yb, model(xb, training=True)) + _penalty(model)
-        gradients = tape.gradient(objective, variables)
+        objective, gradients = objective_and_gradients(model, loss_fn, tf.gather(x_all, indices), tf.gather(y_all, indices))
         apply_sgd_update(variables, gradients, velocities, lr=lr, momentum=momentum, nesterov=nesterov)
         return objective
 
