@@ -1,0 +1,254 @@
+"""dltips.descent: the from-scratch loop agrees with keras.optimizers.SGD, BGD solves ridge, batches are as documented."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dltips import descent
+from dltips.models import mlp
+
+
+def _classification_data(n: int = 40, features: int = 6, classes: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, features)).astype(np.float32)
+    y = rng.integers(0, classes, n).astype(np.int32)
+    return x, y
+
+
+def _tiny_model(seed: int = 0, regularizer=None) -> keras.Model:
+    return mlp((8,), input_shape=(6,), num_classes=3, seed=seed, kernel_regularizer=regularizer)
+
+
+def _max_difference(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return max(float(np.max(np.abs(u - v))) for u, v in zip(a, b))
+
+
+@pytest.mark.parametrize(
+    ("momentum", "nesterov", "regularizer"),
+    [(0.0, False, None), (0.9, False, None), (0.9, True, None), (0.5, True, 1e-2)],
+    ids=["sgd", "momentum", "nesterov", "nesterov+l2"],
+)
+def test_same_weights_as_keras_sgd_after_60_updates(momentum, nesterov, regularizer):
+    x, y = _classification_data()
+    batch_size, epochs, lr = 7, 10, 0.1  # 6 updates per epoch, the last on 5 examples
+    penalty = keras.regularizers.L2(regularizer) if regularizer else None
+    ours, reference = _tiny_model(regularizer=penalty), _tiny_model(regularizer=penalty)
+    reference.set_weights(ours.get_weights())
+
+    history = descent.train_gradient_descent(
+        ours, x, y, batch_size=batch_size, lr=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
+    )
+    assert len(history.loss) == 60
+
+    # The same batches in the same order, fed to model.fit with keras.optimizers.SGD.
+    keras_updates = descent.train_with_keras_sgd(
+        reference, x, y, batch_size=batch_size, lr=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
+    )
+
+    assert keras_updates == 60
+    assert _max_difference(ours.get_weights(), reference.get_weights()) < 1e-5
+    # The weights did move: agreement is not the trivial kind.
+    assert _max_difference(ours.get_weights(), _tiny_model().get_weights()) > 1e-2
+
+
+@pytest.mark.parametrize(("momentum", "nesterov"), [(0.0, False), (0.8, False), (0.8, True)])
+def test_apply_sgd_update_matches_keras_step_by_step(momentum, nesterov):
+    rng = np.random.default_rng(1)
+    start = [rng.standard_normal((3, 2)).astype(np.float32), rng.standard_normal(2).astype(np.float32)]
+    ours = [tf.Variable(w) for w in start]
+    theirs = [tf.Variable(w) for w in start]
+    velocities = descent.make_velocities(ours)
+    optimizer = keras.optimizers.SGD(0.05, momentum=momentum, nesterov=nesterov)
+    for _ in range(5):
+        grads = [tf.constant(rng.standard_normal(w.shape).astype(np.float32)) for w in start]
+        descent.apply_sgd_update(ours, grads, velocities, lr=0.05, momentum=momentum, nesterov=nesterov)
+        optimizer.apply_gradients(zip(grads, theirs))
+        assert _max_difference([v.numpy() for v in ours], [v.numpy() for v in theirs]) < 1e-6
+
+
+def test_apply_sgd_update_needs_one_gradient_and_velocity_per_variable():
+    w = [tf.Variable([1.0]), tf.Variable([2.0])]
+    with pytest.raises(ValueError, match="gradients"):
+        descent.apply_sgd_update(w, [tf.constant([1.0])], lr=0.1)
+    with pytest.raises(ValueError, match="velocities"):
+        descent.apply_sgd_update(w, [tf.constant([1.0])] * 2, [], lr=0.1, momentum=0.9)
+
+
+def _ridge_data(m: int = 200, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((m, 3)).astype(np.float32)
+    y = (x @ np.array([1.5, -2.0, 0.5]) + 0.7 + 0.3 * rng.standard_normal(m)).astype(np.float32)
+    return x, y
+
+
+def test_bgd_on_ridge_reaches_the_closed_form():
+    x, y = _ridge_data()
+    lam = 20.0  # large enough that the penalty visibly shrinks the weights
+    model = descent.ridge_model(3, lam=lam, num_examples=len(x))
+    history = descent.train_gradient_descent(
+        model, x, y, batch_size=len(x), lr=0.5, epochs=300, loss=descent.half_squared_error
+    )
+    w_closed, b_closed = descent.ridge_closed_form(x, y, lam)
+    kernel, bias = model.get_weights()
+    assert np.max(np.abs(kernel.ravel() - w_closed)) < 1e-4
+    assert abs(float(bias[0]) - b_closed) < 1e-4
+    # The recorded objective is the article's J(w), penalty included.
+    assert history.eval_loss[-1] == pytest.approx(descent.ridge_objective(w_closed, b_closed, x, y, lam), abs=1e-5)
+    w_plain, _ = descent.ridge_closed_form(x, y, 0.0)
+    assert np.linalg.norm(w_closed) < np.linalg.norm(w_plain) - 0.05
+
+
+def test_objective_and_gradients_is_the_articles_ridge_gradient():
+    x, y = _ridge_data(30, seed=2)
+    lam = 4.0
+    model = descent.ridge_model(3, lam=lam, num_examples=30)
+    w = np.array([0.5, -1.0, 2.0], np.float32)
+    model.set_weights([w.reshape(3, 1), np.array([0.25], np.float32)])
+    objective, (grad_w, grad_b) = descent.objective_and_gradients(model, descent.half_squared_error, x, y)
+    residual = x.astype(float) @ w + 0.25 - y
+    assert float(objective) == pytest.approx(descent.ridge_objective(w, 0.25, x, y, lam), rel=1e-5)
+    assert np.allclose(grad_w.numpy().ravel(), x.T @ residual / 30 + lam * w / 30, atol=1e-5)
+    assert float(grad_b[0]) == pytest.approx(residual.mean(), abs=1e-5)
+
+
+def test_ridge_closed_form_zeroes_the_gradient():
+    x, y = _ridge_data(50, seed=1)
+    w, b = descent.ridge_closed_form(x, y, 3.0)
+    residual = x.astype(float) @ w + b - y
+    assert np.allclose(x.T @ residual + 3.0 * w, 0.0, atol=1e-8)
+    assert abs(residual.sum()) < 1e-8  # the bias is not penalized
+    with pytest.raises(ValueError, match="lam"):
+        descent.ridge_closed_form(x, y, -1.0)
+    with pytest.raises(ValueError, match="lam"):
+        descent.ridge_model(3, lam=-1.0, num_examples=50)
+
+
+@pytest.mark.parametrize(("batch_size", "updates_per_epoch"), [(12, 1), (1, 12), (5, 3), (4, 3)])
+def test_updates_per_epoch(batch_size, updates_per_epoch):
+    x, y = _classification_data(12)
+    history = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=batch_size, lr=0.1, epochs=2)
+    assert history.updates_per_epoch == updates_per_epoch
+    assert len(history.loss) == len(history.seconds) == 2 * updates_per_epoch
+    assert history.examples_seen[updates_per_epoch - 1] == 12
+    assert history.examples_seen[-1] == 24
+    assert np.all(np.diff(history.seconds) >= 0)
+
+
+def test_last_partial_batch_is_a_normal_update_on_the_remaining_examples():
+    # 10 examples, batch 4, no shuffling: updates on examples 0-3, 4-7, then 8-9 alone,
+    # each with the MEAN gradient over its own examples (as the docstring says).
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((10, 2)).astype(np.float32)
+    y = rng.standard_normal(10).astype(np.float32)
+    model = descent.ridge_model(2, lam=0.0, num_examples=10)
+    lr = 0.3
+    history = descent.train_gradient_descent(
+        model, x, y, batch_size=4, lr=lr, epochs=1, shuffle=False, loss=descent.half_squared_error
+    )
+    w, b = np.zeros(2), 0.0
+    for batch in (slice(0, 4), slice(4, 8), slice(8, 10)):
+        residual = x[batch] @ w + b - y[batch]
+        w, b = w - lr * x[batch].T @ residual / len(residual), b - lr * residual.mean()
+    kernel, bias = model.get_weights()
+    assert np.allclose(kernel.ravel(), w, atol=1e-6) and abs(float(bias[0]) - b) < 1e-6
+    assert history.examples_seen.tolist() == [4, 8, 10]
+    # The epoch loss weighs each batch's mean loss by its size, as model.fit reports it.
+    assert history.epoch_loss[0] == pytest.approx(np.average(history.loss, weights=[4, 4, 2]))
+
+
+def test_epoch_batches_cover_every_example_once_and_reshuffle():
+    first = descent.epoch_batches(10, 4, epoch=0, seed=5)
+    assert [len(b) for b in first] == [4, 4, 2]
+    assert sorted(np.concatenate(first).tolist()) == list(range(10))
+    second = descent.epoch_batches(10, 4, epoch=1, seed=5)
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+    assert np.array_equal(np.concatenate(first), np.concatenate(descent.epoch_batches(10, 4, epoch=0, seed=5)))
+    assert np.concatenate(descent.epoch_batches(10, 4, epoch=0, shuffle=False)).tolist() == list(range(10))
+
+
+def test_history_records_evaluations_weights_and_a_clock_without_tracing():
+    x, y = _classification_data(20)
+    model = _tiny_model()
+    start = np.concatenate([w.ravel() for w in model.get_weights()])
+    history = descent.train_gradient_descent(
+        model, x, y, batch_size=5, lr=0.1, epochs=2, eval_at=[2, 3, 99], record_weights=True
+    )
+    # Update 0, the requested points that exist, and the end of each epoch (4 and 8).
+    assert history.eval_updates.tolist() == [0, 2, 3, 4, 8]
+    assert history.eval_examples.tolist() == [0, 10, 15, 20, 40]
+    assert history.loss_after_updates(0) > history.loss_after_epochs(2)
+    with pytest.raises(ValueError, match="no evaluation"):
+        history.loss_after_updates(5)
+    assert history.eval_epochs.tolist() == [0.0, 0.5, 0.75, 1.0, 2.0]
+    assert history.eval_seconds[0] == 0.0 and np.all(np.diff(history.eval_seconds) >= 0)
+    assert history.epoch_seconds.tolist() == [history.seconds[3], history.seconds[7]]
+    assert history.compile_seconds > 0 and history.examples_per_second > 0
+    assert history.seconds_to_reach(-1.0) == math.inf
+    assert history.seconds_to_reach(history.eval_loss[0]) == 0.0
+    assert history.weights.shape == (9, len(start))
+    assert np.array_equal(history.weights[0], start)
+    assert np.allclose(history.weights[-1], np.concatenate([w.ravel() for w in model.get_weights()]))
+    every = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=5, lr=0.1, epochs=2, eval_at=3)
+    assert every.eval_updates.tolist() == [0, 3, 4, 6, 8]
+
+
+def test_evaluate_false_skips_evaluations_but_not_training():
+    x, y = _classification_data(20)
+    model = _tiny_model()
+    history = descent.train_gradient_descent(model, x, y, batch_size=5, lr=0.1, epochs=1, evaluate=False)
+    assert len(history.eval_loss) == len(history.eval_updates) == 0
+    assert len(history.loss) == 4 and history.examples_per_second > 0
+
+
+def test_same_seed_same_run():
+    x, y = _classification_data(30)
+    runs = [descent.train_gradient_descent(_tiny_model(), x, y, batch_size=4, lr=0.1, epochs=2, seed=1) for _ in range(2)]
+    assert np.array_equal(runs[0].loss, runs[1].loss)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": -1}, "batch_size"),
+        ({"batch_size": 13}, "batch_size"),
+        ({"batch_size": 2.5}, "batch_size"),
+        ({"lr": 0.0}, "lr"),
+        ({"lr": -0.1}, "lr"),
+        ({"lr": float("nan")}, "lr"),
+        ({"momentum": -0.1}, "momentum"),
+        ({"momentum": 1.0}, "momentum"),
+        ({"epochs": 0}, "epochs"),
+        ({"eval_at": 0}, "eval_at"),
+        ({"y": np.zeros(11, np.int32)}, "same length"),
+    ],
+)
+def test_bad_arguments_raise_before_training(kwargs, argument):
+    x, y = _classification_data(12)
+    model = _tiny_model()
+    before = model.get_weights()
+    arguments = {"batch_size": 4, "lr": 0.1, "epochs": 1, "y": y, **kwargs}
+    y_arg = arguments.pop("y")
+    with pytest.raises(ValueError, match=argument):
+        descent.train_gradient_descent(model, x, y_arg, **arguments)
+    assert _max_difference(before, model.get_weights()) == 0.0
+
+
+def test_valley_problem_is_ill_conditioned_and_its_minimum_is_least_squares():
+    problem = descent.valley_problem(seed=0)
+    eigenvalues = np.linalg.eigvalsh(problem.x.T.astype(float) @ problem.x / len(problem.x))
+    assert eigenvalues[1] / eigenvalues[0] > 10
+    grid = problem.minimum + np.array([[0.0, 0.0], [0.01, 0.0], [0.0, -0.01]])
+    values = problem.loss(grid)
+    assert values.shape == (3,) and values[0] < values[1] and values[0] < values[2]
+    model = problem.model()
+    assert np.allclose(model.get_weights()[0].ravel(), problem.start)
+    # The model's half squared error is the problem's loss at its starting weights.
+    start_loss = float(descent.half_squared_error(problem.y, model(problem.x)))
+    assert start_loss == pytest.approx(problem.loss(problem.start), rel=1e-5)
+    assert start_loss > values[0] + 0.1
