@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     import keras
-    from matplotlib.figure import Figure
+    import matplotlib.figure
 
 PROG = "dltips"
 USAGE_ERROR = 2  # the conventional exit status of a command-line usage error
@@ -84,7 +84,7 @@ class ExperimentResult:
     """
 
     metrics: dict[str, float | int | str]
-    figures: dict[str, Figure] = field(default_factory=dict)
+    figures: dict[str, matplotlib.figure.Figure] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
