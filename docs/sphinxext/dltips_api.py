@@ -83,11 +83,16 @@ class DltipsApi(SphinxDirective):
                     logger.warning("%s.%s is public but has no docstring", modname, name, location=self.get_location())
             title = f"``{modname}``"
             lines += [title, "-" * len(title), "", f".. automodule:: {modname}", ""]
-            if members:
+            documented = [name for name, obj in members if _kind(obj) != "autodata"]
+            if documented:
                 # Names relative to the module that automodule just made current.
-                lines += [".. autosummary::", ""] + [f"   {name}" for name, _ in members] + [""]
+                lines += [".. autosummary::", ""] + [f"   {name}" for name in documented] + [""]
             for name, obj in members:
                 kind = _kind(obj)
+                if kind == "autodata":
+                    # autodoc would show the docstring of the value's type (str's, for a version).
+                    lines += [f".. py:data:: {name}", f"   :value: {obj!r}", ""]  # relative to the current module
+                    continue
                 lines += [f".. {kind}:: {modname}.{name}"]
                 if kind == "autoclass":
                     lines += ["   :members:"]
