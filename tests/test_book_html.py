@@ -320,6 +320,12 @@ def test_page_in_browser(page, visit, built_html):
     raw = re.findall(r"\$\$|\\\(|\\\[|\\begin\{", p.evaluate(_RAW_TEXT_JS))
     assert not raw, f"{page} shows raw TeX delimiters {raw}"
 
+    # Figures are numbered and captioned (a notebook cell makes one with `mystnb: figure: caption/name` metadata).
+    uncaptioned = p.evaluate(
+        "() => Array.from(document.querySelectorAll('article figure')).filter(f => !f.querySelector('figcaption .caption-number')).length"
+    )
+    assert uncaptioned == 0, f"{page}: {uncaptioned} figures without a numbered caption"
+
     nav = p.evaluate("() => Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference')).map(a => a.href)")
     listed = [urlsplit(href).path.lstrip("/") for href in nav]
     assert listed == PAGES, f"{page}: the left navigation lists {listed}, _toc.yml has {PAGES}"
