@@ -178,7 +178,7 @@ def test_api_reference_lists_every_public_name(built_html):
         module = importlib.import_module(f"dltips.{name}")
         documented_modules.append(name)
         if f"module-dltips.{name}" not in ids:
-            missing.append(f"module dltips.{name} (add `dltips.{name}` to the dltips-api list in chapters/api.rst)")
+            missing.append(f"module dltips.{name} (add `dltips.{name}` to the dltips-api list in chapters/api.md)")
         missing += [f"dltips.{name}.{member}" for member, _ in _public_members(module) if f"dltips.{name}.{member}" not in ids]
     assert not missing, "the API reference lacks: " + ", ".join(missing)
     assert {"data", "models", "plotting", "runtime", "cli"} <= set(documented_modules)

@@ -1,6 +1,6 @@
 """Sphinx directive ``dltips-api``: one line per module in the book's API reference.
 
-In ``chapters/api.rst``::
+In ``chapters/api.md`` (inside an ``eval-rst`` block, since autodoc writes reStructuredText)::
 
     .. dltips-api::
 
