@@ -2,18 +2,18 @@
 
 Each technique the book teaches lives in one small module:
 
-========================  =====================================================
-``dltips.data``           MNIST loading, class-balanced subsets, ``tf.data`` input
-``dltips.models``         the small model builders every chapter shares
-``dltips.regularization`` L1, L2, elastic net, dropout
-``dltips.schedules``      learning-rate schedules
-``dltips.descent``        batch, stochastic and mini-batch gradient descent
-``dltips.parallel``       synchronous and asynchronous data-parallel SGD
-``dltips.distillation``   knowledge distillation with soft targets
-``dltips.plotting``       the figures of the book
-``dltips.runtime``        seeding and quieter TensorFlow logs
-``dltips.cli``            the ``dltips`` command
-========================  =====================================================
+==========================  =====================================================
+``dltips.data``             MNIST loading, class-balanced subsets, ``tf.data`` input
+``dltips.models``           the small model builders every chapter shares
+``dltips.regularization``   L1, L2, elastic net, dropout
+``dltips.schedules``        learning-rate schedules
+``dltips.descent``          batch, stochastic and mini-batch gradient descent
+``dltips.parallel``         synchronous and asynchronous data-parallel SGD
+``dltips.distillation``     knowledge distillation with soft targets
+``dltips.plotting``         the figures of the book
+``dltips.runtime``          seeding and quieter TensorFlow logs
+``dltips.cli``              the ``dltips`` command
+==========================  =====================================================
 
 Submodules are imported on first use, so ``import dltips`` is fast and does not
 start TensorFlow::

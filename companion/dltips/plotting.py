@@ -179,6 +179,49 @@ def plot_descent_race(histories: Mapping[str, Any], *, title: str | None = None)
     axes[1].set_title("per update")
     axes[2].set_title("per second")
     axes[2].legend(fontsize=9)
+
+
+# --- learning curves (the CLI's baseline experiment) ---
+
+
+def learning_curves(
+    history: dict[str, Sequence[float]],
+    *,
+    title: str | None = None,
+    metrics: Sequence[str] = ("loss", "accuracy"),
+) -> Figure:
+    """Training and validation curves per epoch, one panel per metric.
+
+    Args:
+        history: Keras's ``model.fit(...).history``: ``{"loss": [...], "val_loss": [...], ...}``.
+        title: the figure's title.
+        metrics: the metrics to draw; ``val_<metric>`` is drawn beside each when present.
+
+    Raises:
+        ValueError: a metric missing from ``history``, or an empty history.
+
+    Example::
+
+        >>> history = model.fit(x, y, validation_split=0.2, epochs=5, verbose=0).history
+        >>> fig = learning_curves(history, title="Baseline MLP")
+    """
+    metrics = tuple(metrics)
+    if not metrics:
+        raise ValueError("metrics must name at least one metric")
+    for name in metrics:
+        if name not in history or len(history[name]) == 0:
+            raise ValueError(f"history has no values for metric {name!r}; it has {sorted(history)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.4), squeeze=False)
+    for ax, name in zip(axes.flat, metrics):
+        epochs = np.arange(1, len(history[name]) + 1)
+        ax.plot(epochs, history[name], marker="o", label="training")
+        if history.get(f"val_{name}"):
+            ax.plot(epochs, history[f"val_{name}"], marker="s", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+        ax.legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
