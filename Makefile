@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 PYTEST = $(BIN)/pytest
 OK_IF_EMPTY = || [ $$? -eq 5 ]
 
-.PHONY: install browser-deps check test test-notebooks book test-book-html strip clean help
+.PHONY: install browser-deps check test test-notebooks book test-book-html bench strip clean help
 
 help:
 	@echo "make book            build the book (executes the notebooks) into _build/html"
@@ -30,6 +30,7 @@ help:
 	@echo "make check           unit tests only (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
+	@echo "make bench           run the benchmarks; writes benchmarks/results/latest.json (about 30 min)"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 
 $(VENV)/.installed: pyproject.toml
@@ -60,6 +61,9 @@ test: check test-notebooks book test-book-html
 
 book: install
 	$(JB_BUILD)
+
+bench: install
+	$(PY) -m benchmarks
 
 strip: install
 	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN chapters/*.ipynb
