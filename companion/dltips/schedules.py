@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -46,6 +47,7 @@ __all__ = [
     "InverseTimeDecay",
     "LearningRateRecorder",
     "LinearDecay",
+    "ScheduleRun",
     "StepDecay",
     "constant",
     "cosine_decay",
@@ -54,6 +56,7 @@ __all__ = [
     "learning_rates",
     "linear_decay",
     "step_decay",
+    "train_with_schedule",
 ]
 
 # Keras schedules compute in float32, the dtype of the optimizer's learning rate;
@@ -350,3 +353,64 @@ class LearningRateRecorder(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None and self.step_rates:
             logs["learning_rate"] = self.step_rates[-1]
+
+
+@dataclass(frozen=True)
+class ScheduleRun:
+    """What one training run with a learning-rate schedule gives (see :func:`train_with_schedule`)."""
+
+    step_rates: np.ndarray
+    """The rate each update used, one per optimizer step (from :class:`LearningRateRecorder`)."""
+    epoch_rates: np.ndarray
+    """``history.history["learning_rate"]``: the rate of each epoch's last update."""
+    epoch_loss: np.ndarray
+    """``history.history["loss"]``: the mean training loss over each epoch, as the weights moved."""
+    final_train_loss: float
+    """The loss of the final weights on the whole training set (``nan`` if training diverged)."""
+    test_accuracy: float
+    """Fraction of the test set the final model classifies correctly."""
+
+
+def train_with_schedule(
+    learning_rate: keras.optimizers.schedules.LearningRateSchedule | float,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    hidden: Sequence[int] = (128,),
+    seed: int = 0,
+) -> ScheduleRun:
+    """Train the book's MLP with plain SGD under one learning rate or schedule, and measure it.
+
+    Every call with the same ``seed`` starts from the same initial weights and
+    sees the batches in the same order, so runs differ only in their learning
+    rates.
+
+    Example::
+
+        >>> run = train_with_schedule(cosine_decay(0.1, total_steps=5 * 63), x, y, xt, yt,
+        ...                           epochs=5, batch_size=64)  # doctest: +SKIP
+        >>> run.final_train_loss, run.test_accuracy  # doctest: +SKIP
+
+    Raises:
+        ValueError: ``epochs`` or ``batch_size`` is not a positive integer.
+    """
+    from dltips import models
+
+    _check_steps("epochs", epochs, minimum=1)
+    _check_steps("batch_size", batch_size, minimum=1)
+    keras.utils.set_random_seed(seed)
+    model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
+    recorder = LearningRateRecorder()
+    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0)
+    train_loss = float(model.evaluate(x_train, y_train, batch_size=1000, verbose=0)[0])
+    return ScheduleRun(
+        step_rates=np.array(recorder.step_rates),
+        epoch_rates=np.array(history.history["learning_rate"]),
+        epoch_loss=np.array(history.history["loss"]),
+        final_train_loss=train_loss,
+        test_accuracy=models.accuracy(model, x_test, y_test),
+    )
