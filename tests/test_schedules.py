@@ -133,22 +133,29 @@ def test_formulas_by_hand():
 _lr0 = st.floats(1e-4, 10.0)
 _steps = st.lists(st.integers(0, 100_000), min_size=2, max_size=40)
 
+
+def _f32(value: float) -> float:
+    """A parameter as the schedule holds it in float32: γ = 0.99999 becomes 0.9999899864, and γ^7442 moves by 4e-4."""
+    return float(np.float32(value))
+
+
 DECAYS = {
     "exponential": (
         st.builds(schedules.exponential_decay, _lr0, st.floats(0.01, 1.0), st.floats(1.0, 10_000.0), st.booleans()),
-        lambda s, t: s.lr0 * s.decay_rate ** ((t // s.decay_steps) if s.staircase else (t / s.decay_steps)),
+        lambda s, t: s.lr0 * _f32(s.decay_rate) ** ((t // s.decay_steps) if s.staircase else (t / s.decay_steps)),
     ),
     "step": (
         st.builds(schedules.step_decay, _lr0, st.floats(0.01, 1.0), st.integers(1, 10_000)),
-        lambda s, t: s.lr0 * s.gamma ** (t // s.step_size),
+        lambda s, t: s.lr0 * _f32(s.gamma) ** (t // s.step_size),
     ),
     "inverse time": (
         st.builds(schedules.inverse_time_decay, _lr0, st.floats(0.0, 10.0)),
-        lambda s, t: s.lr0 / (1 + s.decay * t),
+        lambda s, t: s.lr0 / (1 + _f32(s.decay) * t),
     ),
     "linear": (
         st.builds(schedules.linear_decay, _lr0, st.integers(1, 100_000), st.floats(0.0, 1e-4)),
-        lambda s, t: s.lr0 + (s.end_lr - s.lr0) * min(t, s.total_steps) / s.total_steps,
+        # The fraction in parentheses, so it is exactly 1 from step T on, as in float32.
+        lambda s, t: s.lr0 + (s.end_lr - s.lr0) * (min(t, s.total_steps) / s.total_steps),
     ),
     "cosine": (
         st.integers(2, 100_000).flatmap(
