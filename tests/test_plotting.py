@@ -48,7 +48,8 @@ def test_plot_schedule_runs_shows_rates_and_losses_even_of_a_diverged_run():
     fig = plotting.plot_schedule_runs(rates, losses, steps_per_epoch=10, title="runs")
     ax_rate, ax_loss = fig.axes
     assert ax_rate.get_yscale() == "log" and ax_loss.get_yscale() == "log"
-    assert ax_rate.get_legend() is None and [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["constant", "too high"]
+    assert ax_rate.get_legend() is None  # one legend, beside the loss panel, serves both
+    assert [t.get_text() for t in ax_loss.get_legend().get_texts()] == ["constant", "too high"]
     assert {line.get_label() for line in ax_rate.get_lines()} >= {"constant", "too high"}
     loss_lines = {line.get_label(): line for line in ax_loss.get_lines()}
     assert set(loss_lines) == {"constant", "too high"}

@@ -159,16 +159,20 @@ DECAYS = {
     ),
     "cosine": (
         st.integers(2, 100_000).flatmap(
-            lambda total: st.builds(schedules.cosine_decay, _lr0, st.just(total), st.integers(0, total - 1), st.floats(0.0, 1e-4))
+            lambda total: st.builds(
+                schedules.cosine_decay, _lr0, st.just(total), st.integers(0, total - 1), st.floats(0.0, 1e-4)
+            )
         ),
-        lambda s, t: (
-            s.lr0 * t / s.warmup_steps
-            if t < s.warmup_steps
-            else s.min_lr
-            + (s.lr0 - s.min_lr) * 0.5 * (1 + math.cos(math.pi * min(t - s.warmup_steps, s.total_steps - s.warmup_steps) / (s.total_steps - s.warmup_steps)))
-        ),
+        lambda s, t: _cosine_with_warmup(s.lr0, s.total_steps, s.warmup_steps, s.min_lr, t),
     ),
 }
+
+
+def _cosine_with_warmup(lr0: float, total: int, warmup: int, min_lr: float, t: int) -> float:
+    if t < warmup:
+        return lr0 * t / warmup
+    fraction_done = min(t - warmup, total - warmup) / (total - warmup)
+    return min_lr + (lr0 - min_lr) * 0.5 * (1 + math.cos(math.pi * fraction_done))
 
 
 def _decay_starts(schedule) -> int:
@@ -251,7 +255,7 @@ def test_saved_model_gives_the_same_rate_at_the_same_step(name, tmp_path):
 
 
 def _keras2_sgd_with_decay(w, x, y, lr, decay, steps):
-    """Keras 2 SGD with ``decay``, by hand: update ``t`` (from 0) uses ``lr / (1 + decay · t)``. Loss: mean squared error."""
+    """Keras 2's SGD with ``decay``, by hand: update ``t`` (from 0) uses ``lr / (1 + decay · t)``; loss = MSE."""
     rates, weights = [], []
     for t in range(steps):
         rate = np.float32(lr) / (np.float32(1) + np.float32(decay) * np.float32(t))
@@ -280,7 +284,8 @@ def test_inverse_time_decay_reproduces_keras2_sgd_decay_step_by_step():
         optimizer.apply_gradients([(tape.gradient(loss, kernel), kernel)])
         np.testing.assert_allclose(kernel.numpy(), expected_weights[t], rtol=1e-5, atol=1e-6, err_msg=f"after step {t}")
     # A constant rate would have ended elsewhere: the comparison can fail.
-    assert not np.allclose(expected_weights[-1], _keras2_sgd_with_decay(w0.astype("float64"), x, y, lr, 0.0, steps)[1][-1], rtol=1e-3)
+    constant_rate_weights = _keras2_sgd_with_decay(w0.astype("float64"), x, y, lr, 0.0, steps)[1]
+    assert not np.allclose(expected_weights[-1], constant_rate_weights[-1], rtol=1e-3)
 
 
 # --- bad arguments --------------------------------------------------------------------------------------
@@ -345,9 +350,12 @@ def test_learning_rates_takes_a_count_or_steps_and_any_schedule():
 def _fit_unit_gradient_model(learning_rate, *, epochs, batches):
     """A one-weight model whose loss is its weight: every update lowers the weight by exactly the rate used."""
     model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=lambda y_true, y_pred: keras.ops.mean(y_pred))
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss=lambda y_true, y_pred: keras.ops.mean(y_pred)
+    )
     recorder = schedules.LearningRateRecorder()
-    history = model.fit(np.ones((batches, 1), "float32"), np.zeros((batches, 1), "float32"), batch_size=1, epochs=epochs, callbacks=[recorder], verbose=0)
+    x, y = np.ones((batches, 1), "float32"), np.zeros((batches, 1), "float32")
+    history = model.fit(x, y, batch_size=1, epochs=epochs, callbacks=[recorder], verbose=0)
     return model, recorder, history
 
 

@@ -151,13 +151,18 @@ def plot_schedule_runs(
     if not step_rates:
         raise ValueError("step_rates must hold at least one run")
     if list(step_rates) != list(epoch_loss):
-        raise ValueError(f"step_rates and epoch_loss must name the same runs, got {list(step_rates)} and {list(epoch_loss)}")
+        raise ValueError(
+            f"step_rates and epoch_loss must name the same runs, got {list(step_rates)} and {list(epoch_loss)}"
+        )
     fig, (ax_rate, ax_loss) = plt.subplots(1, 2, figsize=(13, 4.2))
-    plot_learning_rates(step_rates, steps_per_epoch=steps_per_epoch, log_scale=True, title="Learning rate actually used", ax=ax_rate)
+    plot_learning_rates(
+        step_rates, steps_per_epoch=steps_per_epoch, log_scale=True, title="Learning rate actually used", ax=ax_rate
+    )
     ax_rate.get_legend().remove()  # both panels draw the runs in the same colours; one legend serves both
     for name, losses in epoch_loss.items():
         losses = np.asarray(losses, dtype=float)
-        ax_loss.plot(np.arange(1, len(losses) + 1), np.where(np.isfinite(losses), losses, np.nan), marker="o", ms=3, label=name)
+        finite = np.where(np.isfinite(losses), losses, np.nan)  # a diverged epoch leaves a gap, not a spike
+        ax_loss.plot(np.arange(1, len(losses) + 1), finite, marker="o", ms=3, label=name)
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("mean training loss over the epoch")

@@ -64,7 +64,9 @@ __all__ = [
 _DTYPE = "float32"
 
 
-def _check_number(name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool, high_open: bool = True) -> float:
+def _check_number(
+    name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool, high_open: bool = True
+) -> float:
     """Return ``value`` as a float, or raise ``ValueError`` naming the argument and the accepted range."""
     left, right = ("(" if low_open else "["), (")" if high_open else "]")
     accepted = f"{left}{low}, {high}{right}"
@@ -126,10 +128,16 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
         exponent = _step_as_float(step) / self.decay_steps
         if self.staircase:
             exponent = ops.floor(exponent)
-        return ops.multiply(ops.convert_to_tensor(self.lr0, _DTYPE), ops.power(ops.cast(self.decay_rate, _DTYPE), exponent))
+        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
+        return lr0 * ops.power(ops.cast(self.decay_rate, _DTYPE), exponent)
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0, "decay_rate": self.decay_rate, "decay_steps": self.decay_steps, "staircase": self.staircase}
+        return {
+            "lr0": self.lr0,
+            "decay_rate": self.decay_rate,
+            "decay_steps": self.decay_steps,
+            "staircase": self.staircase,
+        }
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -209,10 +217,10 @@ class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
 class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
     """Linear warm-up from 0 to ``α0`` in ``W`` steps, then a half cosine down to ``α_min`` at step ``T``.
 
-    .. math::
+    Formula::
 
-        α_t = α0 · t / W                                               for t < W
-        α_t = α_min + (α0 − α_min) · ½ (1 + cos(π · min(t − W, T − W) / (T − W)))   for t ≥ W
+        α_t = α0 · t / W                                 for t < W
+        α_t = α_min + (α0 − α_min) · ½ (1 + cos(π f))    for t ≥ W,  f = min(t − W, T − W) / (T − W)
 
     ``T = total_steps`` counts the warm-up steps too; after ``T`` the rate stays
     at ``α_min``. Agrees with ``keras.optimizers.schedules.CosineDecay(0.0,
@@ -228,7 +236,9 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         self.warmup_steps = _check_steps("warmup_steps", warmup_steps, minimum=0)
         if self.warmup_steps >= self.total_steps:
             # The cosine part needs at least one step to go from α0 to α_min.
-            raise ValueError(f"warmup_steps must be in 0..total_steps-1 = 0..{self.total_steps - 1}, got {warmup_steps!r}")
+            raise ValueError(
+                f"warmup_steps must be in 0..total_steps-1 = 0..{self.total_steps - 1}, got {warmup_steps!r}"
+            )
         self.min_lr = _check_number("min_lr", min_lr, low=0.0, high=self.lr0, low_open=False, high_open=False)
 
     def __call__(self, step: Any) -> Any:
@@ -243,7 +253,12 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
         return ops.where(t < self.warmup_steps, lr0 * (t / float(self.warmup_steps)), decayed)
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0, "total_steps": self.total_steps, "warmup_steps": self.warmup_steps, "min_lr": self.min_lr}
+        return {
+            "lr0": self.lr0,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+            "min_lr": self.min_lr,
+        }
 
 
 def constant(lr: float) -> Constant:
@@ -252,7 +267,7 @@ def constant(lr: float) -> Constant:
 
 
 def exponential_decay(lr0: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
-    """``α0 · γ^(t/s)`` with ``γ = decay_rate`` in (0, 1] and ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
+    """``α0 · γ^(t/s)``, ``γ = decay_rate`` in (0, 1], ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
 
     Example: ``exponential_decay(0.1, 0.96, 100)`` loses 4 % of its rate every 100 steps.
     """
@@ -284,14 +299,18 @@ def inverse_time_decay(lr0: float, decay: float) -> InverseTimeDecay:
 
 
 def cosine_decay(lr0: float, total_steps: int, warmup_steps: int = 0, min_lr: float = 0.0) -> CosineDecay:
-    """Linear warm-up from 0 to ``α0`` in ``warmup_steps``, then cosine to ``min_lr`` at ``total_steps`` (see :class:`CosineDecay`).
+    """Warm up linearly from 0 to ``α0``, then follow a half cosine to ``min_lr`` at ``total_steps``.
+
+    ``total_steps`` includes the ``warmup_steps``; see :class:`CosineDecay`.
 
     Example: ``cosine_decay(0.1, total_steps=1000, warmup_steps=50)``.
     """
     return CosineDecay(lr0, total_steps, warmup_steps, min_lr)
 
 
-def learning_rates(schedule: keras.optimizers.schedules.LearningRateSchedule | Any, steps: int | Iterable[int]) -> np.ndarray:
+def learning_rates(
+    schedule: keras.optimizers.schedules.LearningRateSchedule | Any, steps: int | Iterable[int]
+) -> np.ndarray:
     """The rate a schedule gives at each step, as a float64 NumPy array (for plots and tables).
 
     Args:
@@ -405,7 +424,9 @@ def train_with_schedule(
     keras.utils.set_random_seed(seed)
     model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
     recorder = LearningRateRecorder()
-    history = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0)
+    history = model.fit(
+        x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0
+    )
     train_loss = float(model.evaluate(x_train, y_train, batch_size=1000, verbose=0)[0])
     return ScheduleRun(
         step_rates=np.array(recorder.step_rates),
