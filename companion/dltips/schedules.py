@@ -1,0 +1,437 @@
+"""Learning-rate schedules: how the step size of gradient descent changes during training.
+
+A schedule is a function ``t ↦ α_t`` of the optimizer step ``t`` (the number of
+updates done so far; the first update uses ``α_0``). Each one here is a
+``keras.optimizers.schedules.LearningRateSchedule``, so it can be given to any
+Keras optimizer, serialized with ``get_config``/``from_config`` and saved with a
+``.keras`` model. Every schedule is written from scratch and tested against its
+Keras built-in (see ``tests/test_schedules.py``).
+
+=====================  ==============================================  ====================================
+factory                formula (``t`` = step)                          Keras built-in that agrees
+=====================  ==============================================  ====================================
+``constant``           ``α0`` (no decay at all)                        a plain float learning rate
+``exponential_decay``  ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
+``linear_decay``       ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
+``step_decay``         ``α0 · γ^⌊t/k⌋``                                ``PiecewiseConstantDecay``
+``inverse_time_decay`` ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
+``cosine_decay``       linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
+=====================  ==============================================  ====================================
+
+Example::
+
+    >>> import keras
+    >>> from dltips import schedules
+    >>> schedule = schedules.cosine_decay(0.1, total_steps=1000, warmup_steps=100)
+    >>> optimizer = keras.optimizers.SGD(learning_rate=schedule)
+    >>> schedules.learning_rates(schedule, [0, 50, 100, 1000]).round(4).tolist()
+    [0.0, 0.05, 0.1, 0.0]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+__all__ = [
+    "Constant",
+    "CosineDecay",
+    "ExponentialDecay",
+    "InverseTimeDecay",
+    "LearningRateRecorder",
+    "LinearDecay",
+    "ScheduleRun",
+    "StepDecay",
+    "constant",
+    "cosine_decay",
+    "exponential_decay",
+    "inverse_time_decay",
+    "learning_rates",
+    "linear_decay",
+    "step_decay",
+    "train_with_schedule",
+]
+
+# Keras schedules compute in float32, the dtype of the optimizer's learning rate;
+# computing in the same dtype keeps ours equal to theirs to the last bits.
+_DTYPE = "float32"
+
+
+def _check_number(
+    name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool, high_open: bool = True
+) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` naming the argument and the accepted range."""
+    left, right = ("(" if low_open else "["), (")" if high_open else "]")
+    accepted = f"{left}{low}, {high}{right}"
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if ok:
+        value = float(value)
+        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be a number in {accepted}, got {value!r}")
+    return value
+
+
+def _check_steps(name: str, value: Any, *, minimum: int) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _step_as_float(step: Any) -> Any:
+    return ops.cast(step, _DTYPE)
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class Constant(keras.optimizers.schedules.LearningRateSchedule):
+    """``α_t = α0`` for every step: a fixed learning rate, i.e. no decay at all.
+
+    Example: ``keras.optimizers.SGD(learning_rate=Constant(0.1))`` trains exactly
+    like ``keras.optimizers.SGD(learning_rate=0.1)``.
+    """
+
+    def __init__(self, lr0: float):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+
+    def __call__(self, step: Any) -> Any:
+        return ops.full_like(_step_as_float(step), self.lr0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr0": self.lr0}
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``α_t = α0 · γ^(t/s)``: the rate is multiplied by ``γ`` every ``s`` steps, smoothly.
+
+    With ``staircase=True`` the exponent is ``⌊t/s⌋``, so the rate drops in steps
+    (then it is :class:`StepDecay` with ``step_size=s``).
+    Agrees with ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)``.
+
+    Example: ``ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)`` is 0.025.
+    """
+
+    def __init__(self, lr0: float, decay_rate: float, decay_steps: float, staircase: bool = False):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+        self.decay_rate = _check_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True, high_open=False)
+        self.decay_steps = _check_number("decay_steps", decay_steps, low=0.0, low_open=True)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step: Any) -> Any:
+        exponent = _step_as_float(step) / self.decay_steps
+        if self.staircase:
+            exponent = ops.floor(exponent)
+        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
+        return lr0 * ops.power(ops.cast(self.decay_rate, _DTYPE), exponent)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "lr0": self.lr0,
+            "decay_rate": self.decay_rate,
+            "decay_steps": self.decay_steps,
+            "staircase": self.staircase,
+        }
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``α_t = α0 + (α_end − α0) · min(t, T)/T``: a straight line from ``α0`` to ``α_end`` in ``T`` steps.
+
+    With the default ``end_lr=0`` this is ``α0 · (1 − t/T)`` (the formula the
+    source article wrongly calls exponential decay); after step ``T`` the rate
+    stays at ``end_lr``. Agrees with
+    ``keras.optimizers.schedules.PolynomialDecay(α0, T, α_end, power=1)``.
+
+    Example: ``LinearDecay(0.1, total_steps=100)(25)`` is 0.075.
+    """
+
+    def __init__(self, lr0: float, total_steps: int, end_lr: float = 0.0):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+        self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
+        self.end_lr = _check_number("end_lr", end_lr, low=0.0, high=self.lr0, low_open=False, high_open=False)
+
+    def __call__(self, step: Any) -> Any:
+        fraction_done = ops.minimum(_step_as_float(step), float(self.total_steps)) / float(self.total_steps)
+        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
+        end_lr = ops.convert_to_tensor(self.end_lr, _DTYPE)
+        return (lr0 - end_lr) * (1.0 - fraction_done) + end_lr
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr0": self.lr0, "total_steps": self.total_steps, "end_lr": self.end_lr}
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``α_t = α0 · γ^⌊t/k⌋``: the rate is multiplied by ``γ`` once every ``k = step_size`` steps.
+
+    Agrees with ``keras.optimizers.schedules.PiecewiseConstantDecay`` with
+    boundaries ``k−1, 2k−1, …`` (Keras keeps a value up to and *including* its
+    boundary) and values ``α0, α0·γ, α0·γ², …``.
+
+    Example: ``StepDecay(0.1, gamma=0.1, step_size=30)(60)`` is 0.001.
+    """
+
+    def __init__(self, lr0: float, gamma: float, step_size: int):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+        self.gamma = _check_number("gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=False)
+        self.step_size = _check_steps("step_size", step_size, minimum=1)
+
+    def __call__(self, step: Any) -> Any:
+        drops = ops.floor(_step_as_float(step) / float(self.step_size))
+        return ops.convert_to_tensor(self.lr0, _DTYPE) * ops.power(ops.cast(self.gamma, _DTYPE), drops)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr0": self.lr0, "gamma": self.gamma, "step_size": self.step_size}
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """``α_t = α0 / (1 + d · t)``: the ``1/t`` decay that Keras 2's ``SGD(lr, decay=d)`` applied.
+
+    Keras 3 removed the ``decay=`` argument of its optimizers; old code
+    ``SGD(lr=α0, decay=d)`` ports to ``SGD(learning_rate=InverseTimeDecay(α0, d))``.
+    Agrees with ``keras.optimizers.schedules.InverseTimeDecay(α0, decay_steps=1, decay_rate=d)``.
+
+    Example: ``InverseTimeDecay(0.1, decay=0.01)(100)`` is 0.05.
+    """
+
+    def __init__(self, lr0: float, decay: float):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+        self.decay = _check_number("decay", decay, low=0.0, low_open=False)
+
+    def __call__(self, step: Any) -> Any:
+        return ops.convert_to_tensor(self.lr0, _DTYPE) / (1.0 + ops.cast(self.decay, _DTYPE) * _step_as_float(step))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"lr0": self.lr0, "decay": self.decay}
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up from 0 to ``α0`` in ``W`` steps, then a half cosine down to ``α_min`` at step ``T``.
+
+    Formula::
+
+        α_t = α0 · t / W                                 for t < W
+        α_t = α_min + (α0 − α_min) · ½ (1 + cos(π f))    for t ≥ W,  f = min(t − W, T − W) / (T − W)
+
+    ``T = total_steps`` counts the warm-up steps too; after ``T`` the rate stays
+    at ``α_min``. Agrees with ``keras.optimizers.schedules.CosineDecay(0.0,
+    decay_steps=T−W, alpha=α_min/α0, warmup_target=α0, warmup_steps=W)``
+    (or ``CosineDecay(α0, T, alpha=α_min/α0)`` without warm-up).
+
+    Example: ``CosineDecay(0.1, total_steps=100)(50)`` is 0.05.
+    """
+
+    def __init__(self, lr0: float, total_steps: int, warmup_steps: int = 0, min_lr: float = 0.0):
+        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+        self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
+        self.warmup_steps = _check_steps("warmup_steps", warmup_steps, minimum=0)
+        if self.warmup_steps >= self.total_steps:
+            # The cosine part needs at least one step to go from α0 to α_min.
+            raise ValueError(
+                f"warmup_steps must be in 0..total_steps-1 = 0..{self.total_steps - 1}, got {warmup_steps!r}"
+            )
+        self.min_lr = _check_number("min_lr", min_lr, low=0.0, high=self.lr0, low_open=False, high_open=False)
+
+    def __call__(self, step: Any) -> Any:
+        t = _step_as_float(step)
+        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
+        decay_steps = float(self.total_steps - self.warmup_steps)
+        fraction_done = ops.clip((t - self.warmup_steps) / decay_steps, 0.0, 1.0)
+        cosine = 0.5 * (1.0 + ops.cos(ops.convert_to_tensor(math.pi, _DTYPE) * fraction_done))
+        decayed = (lr0 - self.min_lr) * cosine + self.min_lr
+        if self.warmup_steps == 0:
+            return decayed
+        return ops.where(t < self.warmup_steps, lr0 * (t / float(self.warmup_steps)), decayed)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "lr0": self.lr0,
+            "total_steps": self.total_steps,
+            "warmup_steps": self.warmup_steps,
+            "min_lr": self.min_lr,
+        }
+
+
+def constant(lr: float) -> Constant:
+    """A fixed learning rate ``α_t = lr``: no decay at all. Example: ``constant(0.1)``."""
+    return Constant(lr)
+
+
+def exponential_decay(lr0: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
+    """``α0 · γ^(t/s)``, ``γ = decay_rate`` in (0, 1], ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
+
+    Example: ``exponential_decay(0.1, 0.96, 100)`` loses 4 % of its rate every 100 steps.
+    """
+    return ExponentialDecay(lr0, decay_rate, decay_steps, staircase)
+
+
+def linear_decay(lr0: float, total_steps: int, end_lr: float = 0.0) -> LinearDecay:
+    """``α0 · (1 − t/T)`` for ``end_lr = 0``, held at ``end_lr`` after ``T`` (see :class:`LinearDecay`).
+
+    Example: ``linear_decay(0.1, total_steps=1000)`` reaches 0 at step 1000.
+    """
+    return LinearDecay(lr0, total_steps, end_lr)
+
+
+def step_decay(lr0: float, gamma: float, step_size: int) -> StepDecay:
+    """``α0 · γ^⌊t/step_size⌋`` (see :class:`StepDecay`).
+
+    Example: ``step_decay(0.1, gamma=0.5, step_size=100)`` halves the rate every 100 steps.
+    """
+    return StepDecay(lr0, gamma, step_size)
+
+
+def inverse_time_decay(lr0: float, decay: float) -> InverseTimeDecay:
+    """``α0 / (1 + decay · t)``, what Keras 2's ``SGD(lr=α0, decay=decay)`` did (see :class:`InverseTimeDecay`).
+
+    Example: ``keras.optimizers.SGD(inverse_time_decay(0.01, 1e-4))`` ports ``SGD(lr=0.01, decay=1e-4)``.
+    """
+    return InverseTimeDecay(lr0, decay)
+
+
+def cosine_decay(lr0: float, total_steps: int, warmup_steps: int = 0, min_lr: float = 0.0) -> CosineDecay:
+    """Warm up linearly from 0 to ``α0``, then follow a half cosine to ``min_lr`` at ``total_steps``.
+
+    ``total_steps`` includes the ``warmup_steps``; see :class:`CosineDecay`.
+
+    Example: ``cosine_decay(0.1, total_steps=1000, warmup_steps=50)``.
+    """
+    return CosineDecay(lr0, total_steps, warmup_steps, min_lr)
+
+
+def learning_rates(
+    schedule: keras.optimizers.schedules.LearningRateSchedule | Any, steps: int | Iterable[int]
+) -> np.ndarray:
+    """The rate a schedule gives at each step, as a float64 NumPy array (for plots and tables).
+
+    Args:
+        schedule: any Keras ``LearningRateSchedule`` (ours or Keras's own), or any
+            callable of a step.
+        steps: a number ``n`` (meaning steps ``0 … n−1``) or the steps themselves.
+
+    All steps go through the schedule in one call when it works elementwise (all
+    of ours do); a schedule that branches on a scalar step (Keras's
+    ``CosineDecay`` with warm-up) is called once per step instead. Vectorized
+    ``pow``/``cos`` kernels can differ from the scalar ones the optimizer uses in
+    the last bit (about 1e-7 relative), far below what a plot shows.
+
+    Example::
+
+        >>> learning_rates(step_decay(1.0, gamma=0.5, step_size=2), 5).tolist()
+        [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+    steps = np.arange(steps) if isinstance(steps, numbers.Integral) else np.asarray(list(steps))
+    if steps.ndim != 1:
+        raise ValueError(f"steps must be a number or a 1-D sequence of steps, got shape {steps.shape}")
+    steps = steps.astype(np.int64)
+    try:
+        rates = np.asarray(ops.convert_to_numpy(schedule(ops.convert_to_tensor(steps))), dtype=np.float64)
+    except (ValueError, TypeError):
+        rates = None
+    if rates is None or rates.shape != steps.shape:
+        rates = np.array([float(ops.convert_to_numpy(schedule(ops.convert_to_tensor(s)))) for s in steps])
+    return rates
+
+
+class LearningRateRecorder(keras.callbacks.Callback):
+    """Records the learning rate the optimizer actually used, into ``History`` as ``"learning_rate"``.
+
+    The optimizer's update number ``t`` (counted from 0) uses ``schedule(t)``.
+    Before each training batch this callback reads ``optimizer.learning_rate``,
+    which is the rate that batch's update is about to use, and stores it in
+    :attr:`step_rates`; at the end of each epoch it adds the rate of the epoch's
+    last update to the logs, so ``history.history["learning_rate"]`` holds one
+    value per epoch.
+
+    Example::
+
+        >>> recorder = LearningRateRecorder()
+        >>> history = model.fit(x, y, epochs=3, callbacks=[recorder], verbose=0)  # doctest: +SKIP
+        >>> history.history["learning_rate"], len(recorder.step_rates)  # doctest: +SKIP
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.step_rates: list[float] = []
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.step_rates = []
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.step_rates.append(float(ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None and self.step_rates:
+            logs["learning_rate"] = self.step_rates[-1]
+
+
+@dataclass(frozen=True)
+class ScheduleRun:
+    """What one training run with a learning-rate schedule gives (see :func:`train_with_schedule`)."""
+
+    step_rates: np.ndarray
+    """The rate each update used, one per optimizer step (from :class:`LearningRateRecorder`)."""
+    epoch_rates: np.ndarray
+    """``history.history["learning_rate"]``: the rate of each epoch's last update."""
+    epoch_loss: np.ndarray
+    """``history.history["loss"]``: the mean training loss over each epoch, as the weights moved."""
+    final_train_loss: float
+    """The loss of the final weights on the whole training set (``nan`` if training diverged)."""
+    test_accuracy: float
+    """Fraction of the test set the final model classifies correctly."""
+
+
+def train_with_schedule(
+    learning_rate: keras.optimizers.schedules.LearningRateSchedule | float,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    hidden: Sequence[int] = (128,),
+    seed: int = 0,
+) -> ScheduleRun:
+    """Train the book's MLP with plain SGD under one learning rate or schedule, and measure it.
+
+    Every call with the same ``seed`` starts from the same initial weights and
+    sees the batches in the same order, so runs differ only in their learning
+    rates.
+
+    Example::
+
+        >>> run = train_with_schedule(cosine_decay(0.1, total_steps=5 * 63), x, y, xt, yt,
+        ...                           epochs=5, batch_size=64)  # doctest: +SKIP
+        >>> run.final_train_loss, run.test_accuracy  # doctest: +SKIP
+
+    Raises:
+        ValueError: ``epochs`` or ``batch_size`` is not a positive integer.
+    """
+    from dltips import models
+
+    _check_steps("epochs", epochs, minimum=1)
+    _check_steps("batch_size", batch_size, minimum=1)
+    keras.utils.set_random_seed(seed)
+    model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
+    recorder = LearningRateRecorder()
+    history = model.fit(
+        x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0
+    )
+    train_loss = float(model.evaluate(x_train, y_train, batch_size=1000, verbose=0)[0])
+    return ScheduleRun(
+        step_rates=np.array(recorder.step_rates),
+        epoch_rates=np.array(history.history["learning_rate"]),
+        epoch_loss=np.array(history.history["loss"]),
+        final_train_loss=train_loss,
+        test_accuracy=models.accuracy(model, x_test, y_test),
+    )
