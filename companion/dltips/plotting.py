@@ -73,6 +73,8 @@ def show_digits(
 
 from collections.abc import Mapping  # noqa: E402
 
+import matplotlib.ticker  # noqa: E402
+
 
 def plot_series(
     series: Mapping[str, Sequence[float]],
@@ -105,6 +107,9 @@ def plot_series(
         ax.set_yscale("log")
     if logx:
         ax.set_xscale("log")
+        if x is not None:  # label the measured points, not powers of ten
+            ax.set_xticks(list(x), labels=[f"{v:,}" for v in x])
+            ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return ax
@@ -113,8 +118,8 @@ def plot_series(
 def plot_learning_curves(curves, *, title: str = "") -> Figure:
     """Loss and accuracy on the training and test sets against epochs, for a :class:`dltips.capacity.LearningCurves`."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    plot_series({"train": curves.train_loss, "test": curves.test_loss}, ylabel="cross-entropy", ax=left,
-                title="loss")
+    plot_series({"train": curves.train_loss, "test": curves.test_loss}, ylabel="cross-entropy (log scale)", ax=left,
+                title="loss", logy=True)
     plot_series({"train": curves.train_accuracy, "test": curves.test_accuracy}, ylabel="accuracy", ax=right,
                 title="accuracy")
     if title:
