@@ -9,7 +9,7 @@ import pytest
 from dltips import data, optimizers
 
 
-def _keras_trajectory(optimizer: keras.optimizers.Optimizer, w0: np.ndarray, grads: list[np.ndarray]) -> list[np.ndarray]:
+def _keras_trajectory(optimizer: keras.optimizers.Optimizer, w0: np.ndarray, grads: list[np.ndarray]) -> list:
     w = keras.Variable(w0.astype("float32"))
     out = []
     for g in grads:
@@ -38,7 +38,8 @@ def problem():
 @pytest.mark.parametrize(
     ("update", "factory", "kwargs"),
     [
-        (optimizers.rmsprop_update, lambda: keras.optimizers.RMSprop(0.01, rho=0.8), {"learning_rate": 0.01, "rho": 0.8}),
+        (optimizers.rmsprop_update, lambda: keras.optimizers.RMSprop(0.01, rho=0.8),
+         {"learning_rate": 0.01, "rho": 0.8}),
         (optimizers.adam_update, lambda: keras.optimizers.Adam(0.01, beta_1=0.8, beta_2=0.95),
          {"learning_rate": 0.01, "beta_1": 0.8, "beta_2": 0.95}),
         (optimizers.adam_update, lambda: keras.optimizers.AdamW(0.01, weight_decay=0.1),

@@ -1,4 +1,4 @@
-"""dltips.privacy: DP-SGD's pieces agree with brute-force per-example computations; the accountant with published values."""
+"""dltips.privacy: DP-SGD agrees with brute-force per-example loops; the accountant with published values."""
 
 from __future__ import annotations
 

@@ -52,7 +52,11 @@ class LearningCurves(NamedTuple):
 
 
 def loss_and_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of a logits model on ``(x, y)``, in inference mode (no dropout)."""
+    """Mean cross-entropy and accuracy of a logits model on ``(x, y)``, in inference mode (no dropout).
+
+    The whole of ``x`` goes through the model as one batch: meant for the few
+    thousand images the book's curves are measured on.
+    """
     logits = np.asarray(model.predict_on_batch(x), dtype=np.float64)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))

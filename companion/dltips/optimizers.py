@@ -130,7 +130,9 @@ def lion_update(
     beta_2: float = 0.99,
     weight_decay: float = 0.0,
 ) -> tuple[np.ndarray, LionState]:
-    """One Lion step: ``w ← w − η (sign(β₁ m + (1 − β₁) g) + λ w)``, then ``m ← β₂ m + (1 − β₂) g``.
+    """One Lion step: a signed momentum step of size exactly ``η`` per weight.
+
+    ``w ← w − η (sign(β₁ m + (1 − β₁) g) + λ w)``, then ``m ← β₂ m + (1 − β₂) g``.
 
     The sign makes every step the same size, so Lion wants a learning rate
     3-10 times smaller than AdamW's (Chen et al., 2023); the default here is
@@ -150,7 +152,12 @@ def lion_update(
 
 
 class OptimizerRun(NamedTuple):
-    """What one optimizer achieved: training loss before and after each epoch, test accuracy, time."""
+    """What one optimizer achieved.
+
+    ``train_loss`` holds the loss on the whole training set before training and
+    after each epoch; ``seconds`` is the wall time of training and of those
+    measurements; ``model`` is the trained model.
+    """
 
     train_loss: list[float]
     test_accuracy: float

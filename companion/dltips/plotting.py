@@ -144,7 +144,9 @@ def plot_capacity(points) -> Figure:
     return fig
 
 
-def plot_saliency(images: np.ndarray, maps: np.ndarray, labels: Sequence[int] | None = None, *, size: float = 1.4) -> Figure:
+def plot_saliency(
+    images: np.ndarray, maps: np.ndarray, labels: Sequence[int] | None = None, *, size: float = 1.4
+) -> Figure:
     """Images in the top row, their saliency maps (brighter = more influential pixel) in the bottom row.
 
     Raises:

@@ -94,8 +94,10 @@ def compare_policies(
 ) -> list[PolicyRun]:
     """Train the model ``build()`` returns once per policy (same seed, same data) and time it.
 
-    The logits layer is kept in float32 under every policy (as Keras's guide
-    recommends for the softmax and loss), so only the hidden computations change.
+    A layer named ``"logits"`` (the output layer of every :mod:`dltips.models`
+    builder) is kept in float32 under every policy, as Keras's guide recommends
+    for the layer that feeds the softmax and the loss; only the hidden
+    computations change.
 
     Raises:
         ValueError: an unknown policy (checked before any training).
@@ -107,7 +109,9 @@ def compare_policies(
         keras.utils.set_random_seed(seed)
         with dtype_policy(policy):
             model = build()
-        model.get_layer("logits").dtype_policy = keras.DTypePolicy("float32")
+        for layer in model.layers:
+            if layer.name == "logits":  # the output layer of every dltips.models builder
+                layer.dtype_policy = keras.DTypePolicy("float32")
         model = models.compile_classifier(model, keras.optimizers.Adam(1e-3))
         timing = cost.time_per_epoch(model, x, y, batch_size=batch_size, epochs=epochs)
         hidden = next(layer for layer in model.layers if layer.weights)

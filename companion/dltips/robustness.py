@@ -32,7 +32,7 @@ _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True,
 
 
 def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``∇_x L(f(x_i), y_i)`` for every example: the gradient of each example's cross-entropy with respect to its pixels.
+    """``∇_x L(f(x_i), y_i)`` for every example: each example's cross-entropy gradient with respect to its pixels.
 
     The model runs in inference mode (dropout off) and must output logits.
     Summing the per-example losses before differentiating gives each example
