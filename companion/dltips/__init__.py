@@ -2,7 +2,7 @@
 
 Each technique the book teaches lives in one small module:
 
-==========================  =====================================================
+==========================  ==========================================================
 ``dltips.data``             MNIST loading, class-balanced subsets, ``tf.data`` input
 ``dltips.models``           the small model builders every chapter shares
 ``dltips.regularization``   L1, L2, elastic net, dropout
@@ -10,10 +10,17 @@ Each technique the book teaches lives in one small module:
 ``dltips.descent``          batch, stochastic and mini-batch gradient descent
 ``dltips.parallel``         synchronous and asynchronous data-parallel SGD
 ``dltips.distillation``     knowledge distillation with soft targets
+``dltips.capacity``         overfitting: learning curves, capacity against data size
+``dltips.cost``             parameters, multiply-adds, measured time per epoch
+``dltips.optimizers``       RMSprop, Adam, AdamW, Lion from scratch; comparisons
+``dltips.precision``        mixed precision (dtype policies) and what it costs
+``dltips.saliency``         gradient saliency maps
+``dltips.privacy``          DP-SGD from scratch and a Rényi-DP accountant
+``dltips.robustness``       FGSM adversarial examples, accuracy against ε
 ``dltips.plotting``         the figures of the book
 ``dltips.runtime``          seeding and quieter TensorFlow logs
 ``dltips.cli``              the ``dltips`` command
-==========================  =====================================================
+==========================  ==========================================================
 
 Submodules are imported on first use, so ``import dltips`` is fast and does not
 start TensorFlow::
@@ -38,6 +45,13 @@ _SUBMODULES = (
     "descent",
     "parallel",
     "distillation",
+    "capacity",
+    "cost",
+    "optimizers",
+    "precision",
+    "saliency",
+    "privacy",
+    "robustness",
     "plotting",
     "runtime",
     "cli",

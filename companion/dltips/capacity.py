@@ -1,0 +1,203 @@
+"""Overfitting made visible: learning curves, and model capacity against data size.
+
+A network with enough parameters can memorize a small training set: its
+training accuracy reaches 100 % while its test accuracy stops improving and its
+test loss climbs again. The gap between the two,
+
+.. math::
+
+    \\text{generalization gap} = \\text{accuracy}_\\text{train} - \\text{accuracy}_\\text{test},
+
+shrinks when the model gets more data, and grows when it gets more capacity
+for the same data. :func:`learning_curves` records both accuracies and losses
+after every epoch; :func:`capacity_sweep` trains one model per (hidden width,
+training-set size) pair on the same budget of updates.
+
+Example::
+
+    >>> from dltips import data, models
+    >>> x, y = data.train_subset(500, seed=0)
+    >>> mnist = data.load_mnist()
+    >>> model = models.compile_classifier(models.mlp((256,), seed=0), "adam")
+    >>> curves = learning_curves(model, x, y, mnist.x_test[:2000], mnist.y_test[:2000], epochs=30)
+    >>> curves.train_accuracy[-1] > curves.test_accuracy[-1]
+    True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+from dltips import data, models
+from dltips.runtime import progress
+
+
+class LearningCurves(NamedTuple):
+    """Loss and accuracy on the training and test sets, before training (index 0) and after each epoch."""
+
+    train_loss: list[float]
+    train_accuracy: list[float]
+    test_loss: list[float]
+    test_accuracy: list[float]
+
+    @property
+    def gap(self) -> list[float]:
+        """Training minus test accuracy, per epoch."""
+        return [a - b for a, b in zip(self.train_accuracy, self.test_accuracy)]
+
+
+def loss_and_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of a logits model on ``(x, y)``, in inference mode (no dropout).
+
+    The whole of ``x`` goes through the model as one batch: meant for the few
+    thousand images the book's curves are measured on.
+    """
+    logits = np.asarray(model.predict_on_batch(x), dtype=np.float64)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    y = np.asarray(y, dtype=np.int64)
+    return float(-log_probs[np.arange(len(y)), y].mean()), float(np.mean(logits.argmax(axis=1) == y))
+
+
+class _EvaluateEachEpoch(keras.callbacks.Callback):
+    # Keras's own training metrics are running averages over an epoch (and see
+    # dropout at work); evaluating the whole training set at the end of each
+    # epoch measures the model the test set sees.
+    def __init__(self, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]) -> None:
+        super().__init__()
+        self.train, self.test = train, test
+        self.curves = LearningCurves([], [], [], [])
+
+    def record(self) -> None:
+        for (x, y), losses, accuracies in (
+            (self.train, self.curves.train_loss, self.curves.train_accuracy),
+            (self.test, self.curves.test_loss, self.curves.test_accuracy),
+        ):
+            loss, acc = loss_and_accuracy(self.model, x, y)
+            losses.append(loss)
+            accuracies.append(acc)
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.record()
+
+
+def _check_positive(name: str, value: int) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def learning_curves(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+) -> LearningCurves:
+    """Train a compiled classifier and record train/test loss and accuracy after every epoch.
+
+    The model must output logits, as every :mod:`dltips.models` builder does;
+    the curves report its cross-entropy and accuracy measured in inference
+    mode. Entry 0 of each list is the untrained model, so the lists have
+    ``epochs + 1`` entries.
+
+    Raises:
+        ValueError: the model is not compiled, ``epochs`` or ``batch_size`` is
+            below 1, or inputs and labels differ in length.
+    """
+    if not getattr(model, "compiled", False):
+        raise ValueError("model must be compiled before training (see dltips.models.compile_classifier)")
+    _check_positive("epochs", epochs)
+    _check_positive("batch_size", batch_size)
+    for name, (a, b) in (("x and y", (x, y)), ("x_test and y_test", (x_test, y_test))):
+        if len(a) != len(b):
+            raise ValueError(f"{name} must have the same length, got {len(a)} and {len(b)}")
+    recorder = _EvaluateEachEpoch((x, y), (x_test, y_test))
+    recorder.set_model(model)
+    recorder.record()
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=[recorder], verbose=0)
+    return recorder.curves
+
+
+class CapacityPoint(NamedTuple):
+    """One trained model of a capacity sweep."""
+
+    hidden: int
+    train_size: int
+    params: int
+    train_accuracy: float
+    test_accuracy: float
+
+    @property
+    def gap(self) -> float:
+        return self.train_accuracy - self.test_accuracy
+
+
+def capacity_sweep(
+    hidden_sizes: Sequence[int],
+    train_sizes: Sequence[int],
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    steps: int = 600,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> list[CapacityPoint]:
+    """Train a one-hidden-layer MLP for every (width, training-set size) pair and measure its gap.
+
+    Every model gets the same budget of about ``steps`` updates (whole epochs,
+    rounded up; so the smallest sets are seen for many epochs), with Adam at
+    ``learning_rate``. Training sets are class-balanced MNIST subsets drawn with
+    ``seed``; the models are initialized with ``seed`` too.
+
+    Raises:
+        ValueError: an empty or non-positive list of sizes, ``steps`` or
+            ``batch_size`` below 1, or a non-positive learning rate.
+    """
+    hidden_sizes, train_sizes = [int(h) for h in hidden_sizes], [int(n) for n in train_sizes]
+    for name, values in (("hidden_sizes", hidden_sizes), ("train_sizes", train_sizes)):
+        if not values or min(values) < 1:
+            raise ValueError(f"{name} must be a non-empty list of positive integers, got {values!r}")
+    _check_positive("steps", steps)
+    _check_positive("batch_size", batch_size)
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    grid = [(h, n) for n in train_sizes for h in hidden_sizes]
+    points = []
+    for hidden, n in progress(grid, "capacity", label=lambda hn: f"width {hn[0]}, {hn[1]} examples",
+                              enabled=show_progress):
+        x, y = data.train_subset(n, seed=seed)
+        model = models.compile_classifier(models.mlp((hidden,), seed=seed), keras.optimizers.Adam(learning_rate))
+        order = repeated_epochs(n, steps * batch_size, seed=seed)
+        model.fit(x[order], y[order], epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
+        points.append(CapacityPoint(hidden, n, models.count_params(model),
+                                    models.accuracy(model, x, y), models.accuracy(model, x_test, y_test)))
+    return points
+
+
+def repeated_epochs(n: int, examples: int, *, seed: int = 0) -> np.ndarray:
+    """Indices that visit ``range(n)`` in a fresh random order each pass, whole passes, at least ``examples`` long.
+
+    Feeding ``x[order]`` to a single ``fit`` epoch equals several shuffled epochs
+    over ``x`` without paying Keras's per-epoch overhead, which dominates for
+    sets of a few hundred examples.
+
+    Example::
+
+        >>> order = repeated_epochs(4, 10, seed=0)
+        >>> len(order), sorted(order[:4].tolist()) == [0, 1, 2, 3]
+        (12, True)
+    """
+    _check_positive("n", n)
+    _check_positive("examples", examples)
+    rng = np.random.default_rng(seed)
+    return np.concatenate([rng.permutation(n) for _ in range(math.ceil(examples / n))])

@@ -1,0 +1,139 @@
+"""What training costs: parameters, multiply-adds and measured time per epoch.
+
+A model's cost has three faces the book keeps apart:
+
+* **parameters** (memory for weights, optimizer state and gradients):
+  :func:`dltips.models.count_params`;
+* **multiply-adds** (arithmetic) per example for one forward pass,
+  :func:`multiply_adds`. For a ``Dense`` layer with ``n_in`` inputs and
+  ``n_out`` units it is ``n_in · n_out``; for a 2-D convolution with a
+  ``k_h × k_w`` kernel, ``c_in`` input and ``c_out`` output channels and an
+  ``h_out × w_out`` output it is ``h_out · w_out · k_h · k_w · c_in · c_out``.
+  A training step costs about three forward passes: back-propagation through a
+  dense layer multiplies by the same matrix twice more, once for the gradient
+  with respect to its input and once for the gradient with respect to its weights;
+* **time**, measured: :func:`time_per_epoch` reports wall-clock and process CPU
+  seconds, because on a shared machine only the second is stable.
+
+Example::
+
+    >>> from dltips.models import mlp
+    >>> multiply_adds(mlp((128,)))  # 784·128 + 128·10
+    101632
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+
+def _layer_multiply_adds(layer: keras.layers.Layer) -> int:
+    if isinstance(layer, keras.layers.Dense):
+        in_shape = layer.input.shape
+        positions = math.prod(int(d) for d in in_shape[1:-1])  # Dense applies per position on >2-D input
+        return positions * int(in_shape[-1]) * int(layer.units)
+    if isinstance(layer, keras.layers.Conv2D):
+        if layer.data_format != "channels_last":
+            raise ValueError(f"multiply_adds supports channels_last convolutions only; layer {layer.name!r} is not")
+        kh, kw, c_in_per_group, c_out = (int(d) for d in layer.kernel.shape)
+        _, h_out, w_out, _ = layer.output.shape
+        return int(h_out) * int(w_out) * kh * kw * c_in_per_group * c_out
+    if layer.weights:
+        raise ValueError(
+            f"multiply_adds does not know how to count layer {layer.name!r} ({type(layer).__name__}); "
+            "it counts Dense and Conv2D layers and weightless layers (Flatten, Dropout, pooling, reshaping)"
+        )
+    return 0  # reshaping, dropout, pooling and activations: no multiply-adds worth counting
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-add operations of one forward pass for one example.
+
+    Counts ``Dense`` and ``Conv2D`` layers (bias additions, activations and
+    pooling are lower-order and left out). The model must be built (a functional
+    model, or one called once).
+
+    Raises:
+        ValueError: the model holds a layer with weights of another kind, whose
+            cost this function would otherwise silently get wrong.
+
+    Example::
+
+        >>> from dltips.models import small_cnn
+        >>> multiply_adds(small_cnn((8,), dense=16))  # 28·28·3·3·1·8 + (14·14·8)·16 + 16·10
+        81696
+    """
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            total += multiply_adds(layer)
+        else:
+            total += _layer_multiply_adds(layer)
+    return total
+
+
+class EpochTiming(NamedTuple):
+    """Measured cost of one training epoch (averaged over the timed epochs)."""
+
+    wall_seconds: float
+    cpu_seconds: float
+    steps: int
+    examples: int
+
+    @property
+    def examples_per_second(self) -> float:
+        return self.examples / self.wall_seconds
+
+
+def time_per_epoch(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    batch_size: int = 32,
+    epochs: int = 1,
+) -> EpochTiming:
+    """Train a compiled ``model`` for ``epochs`` epochs on ``(x, y)`` and time them.
+
+    One untimed warm-up batch comes first: the first call of ``fit`` traces and
+    compiles the training step, which is a one-off cost, not a per-epoch one.
+    CPU time is the whole process's (every TensorFlow thread), so with two busy
+    cores it can be twice the wall time; on a machine shared with other jobs the
+    wall time grows while the CPU time stays put.
+
+    Args:
+        model: a compiled Keras model (it is trained: pass a fresh one if the
+            weights matter afterwards).
+        x, y: the training data of one epoch.
+        batch_size: examples per update; an epoch has ``ceil(len(x) / batch_size)`` steps.
+        epochs: epochs to time; the result is their average.
+
+    Raises:
+        ValueError: the model is not compiled, ``batch_size`` or ``epochs`` is
+            below 1, or ``x`` and ``y`` differ in length.
+
+    Example::
+
+        >>> from dltips.models import mlp, compile_classifier
+        >>> x = np.zeros((256, 28, 28), "float32"); y = np.zeros(256, "uint8")
+        >>> time_per_epoch(compile_classifier(mlp(), "sgd"), x, y, batch_size=64).steps
+        4
+    """
+    if not getattr(model, "compiled", False):
+        raise ValueError("model must be compiled before it is timed (see dltips.models.compile_classifier)")
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    model.fit(x[:batch_size], y[:batch_size], batch_size=batch_size, epochs=1, verbose=0)
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=0)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return EpochTiming(wall / epochs, cpu / epochs, math.ceil(len(x) / batch_size), len(x))

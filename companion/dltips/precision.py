@@ -1,0 +1,121 @@
+"""Mixed precision: 16-bit arithmetic with 32-bit weights, and what it costs or gives.
+
+Keras selects the number formats of a layer through its *dtype policy*:
+
+============================  ================  =================  ============
+policy                        computations in   weights stored in  loss scaling
+============================  ================  =================  ============
+``"float32"``                 float32           float32            no
+``"mixed_float16"``           float16           float32            yes (dynamic)
+``"mixed_bfloat16"``          bfloat16          float32            not needed
+============================  ================  =================  ============
+
+Weights stay in float32 because an update ``η g`` is often below float16's
+resolution next to the weight it changes (Micikevicius et al., 2018); the loss
+is scaled up before back-propagation under float16 so that small gradients do
+not underflow to zero (bfloat16 keeps float32's exponent range, so it needs no
+scaling). Accelerators with 16-bit matrix units run these policies several
+times faster; a CPU without them may run slower, which :func:`compare_policies`
+measures.
+
+Example::
+
+    >>> from dltips import models
+    >>> with dtype_policy("mixed_bfloat16"):
+    ...     model = models.mlp((32,), seed=0)
+    >>> layer = model.get_layer("dense_0")
+    >>> layer.compute_dtype, layer.kernel.dtype
+    ('bfloat16', 'float32')
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+from dltips import cost, models
+from dltips.runtime import progress
+
+POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
+
+
+@contextlib.contextmanager
+def dtype_policy(policy: str) -> Iterator[None]:
+    """Build models under a Keras dtype policy inside a ``with`` block, then restore the previous one.
+
+    Keras's policy is global; forgetting to reset it would silently change every
+    model built afterwards, which is why the book only ever sets it through
+    this context manager.
+
+    Raises:
+        ValueError: ``policy`` is not one of :data:`POLICIES`.
+    """
+    _check_policy(policy)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+class PolicyRun(NamedTuple):
+    """One model trained under one dtype policy."""
+
+    policy: str
+    compute_dtype: str
+    variable_dtype: str
+    loss_scaling: bool
+    timing: cost.EpochTiming
+    test_accuracy: float
+
+
+def compare_policies(
+    policies: Sequence[str],
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    batch_size: int = 64,
+    epochs: int = 2,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> list[PolicyRun]:
+    """Train the model ``build()`` returns once per policy (same seed, same data) and time it.
+
+    A layer named ``"logits"`` (the output layer of every :mod:`dltips.models`
+    builder) is kept in float32 under every policy, as Keras's guide recommends
+    for the layer that feeds the softmax and the loss; only the hidden
+    computations change.
+
+    Raises:
+        ValueError: an unknown policy (checked before any training).
+    """
+    for policy in policies:
+        _check_policy(policy)
+    runs = []
+    for policy in progress(policies, "precision", enabled=show_progress):
+        keras.utils.set_random_seed(seed)
+        with dtype_policy(policy):
+            model = build()
+        for layer in model.layers:
+            if layer.name == "logits":  # the output layer of every dltips.models builder
+                layer.dtype_policy = keras.DTypePolicy("float32")
+        model = models.compile_classifier(model, keras.optimizers.Adam(1e-3))
+        timing = cost.time_per_epoch(model, x, y, batch_size=batch_size, epochs=epochs)
+        hidden = next(layer for layer in model.layers if layer.weights)
+        runs.append(PolicyRun(policy, hidden.compute_dtype, hidden.variable_dtype,
+                              isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer),
+                              timing, models.accuracy(model, x_test, y_test)))
+    return runs
