@@ -205,6 +205,7 @@ def test_keras_weight_decay_differs_from_l2_when_the_factor_two_is_forgotten():
         (lambda: reg.sgd_step_weight_decay(np.ones(2), np.ones(2), 0.1, -0.1), "decay"),
         (lambda: reg.Variant("x", dropout=1.0), "dropout"),
         (lambda: reg.Variant("x", l2=-1e-3), "l2"),
+        (lambda: reg.Variant("x", input_dropout=-0.2), "input_dropout"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_the_argument(call, name):
