@@ -75,9 +75,11 @@ def test_weight_histograms_count_every_weight_and_show_the_spike(fake_reg_result
     l1_ax, l2_ax = fig.axes
     assert l1_ax.get_yscale() == "log" and l1_ax.get_xlabel() == "weight value"
     heights = [p.get_height() for p in l1_ax.patches]
-    assert sum(heights) == 2000  # every weight lands in a bin (clipped to the range)
+    assert sum(heights) == 2000  # the default range holds every weight
     assert max(heights) == heights[20] >= 1200  # the spike at zero sits in the middle bin
     assert "60.0%" in l1_ax.get_title()  # 1200 of 2000 weights are exactly zero
+    narrow = plotting.plot_weight_histograms(fake_reg_result, names=["L1"], bins=5, limit=0.02)
+    assert sum(p.get_height() for p in narrow.axes[0].patches) == 1200 + np.sum(np.abs(fake_reg_result["L1"].weights[1200:]) <= 0.02)
 
 
 @pytest.mark.parametrize(

@@ -158,8 +158,10 @@ def plot_weight_histograms(
         result: a :class:`dltips.regularization.RegularizationResult`.
         names: the variants to show, in order.
         bins: number of histogram bins (shared by all panels).
-        limit: weights are shown in ``[-limit, limit]``; default: the largest
-            ``|w|`` of the shown variants.
+        limit: weights in ``[-limit, limit]`` are shown (the rare larger ones
+            are left out); default: the largest ``|w|`` of the shown variants.
+            With an odd number of bins of width ``2e-3`` (``limit=0.101,
+            bins=101``) the middle bin holds exactly the weights with ``|w| < 1e-3``.
         size: inches per panel (width, height).
 
     Raises:
@@ -179,9 +181,9 @@ def plot_weight_histograms(
     edges = np.linspace(-limit, limit, bins + 1)
     fig, axes = plt.subplots(1, len(variants), figsize=(size[0] * len(variants), size[1]), sharex=True, sharey=True, squeeze=False)
     for ax, v in zip(axes[0], variants):
-        ax.hist(np.clip(v.weights, -limit, limit), bins=edges, color="tab:purple", alpha=0.8)
+        ax.hist(v.weights, bins=edges, color="tab:purple", alpha=0.8)
         ax.set_yscale("log")
-        ax.set_title(f"{v.name}: {100 * v.near_zero_fraction:.1f}% of |w| < 1e-3, ‖w‖ = {v.weight_norm:.1f}", fontsize=9)
+        ax.set_title(f"{v.name}\n{100 * v.near_zero_fraction:.1f}% of |w| < 1e-3, ‖w‖ = {v.weight_norm:.1f}", fontsize=10)
         ax.set_xlabel("weight value")
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel("number of weights (log scale)")

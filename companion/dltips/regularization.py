@@ -355,7 +355,7 @@ class Variant:
 
 
 def default_variants(
-    *, l1: float = 1e-3, l2: float = 5e-3, dropout: float = 0.5, input_dropout: float = 0.0
+    *, l1: float = 1e-3, l2: float = 5e-3, dropout: float = 0.5, input_dropout: float = 0.2
 ) -> tuple[Variant, ...]:
     """The six settings the chapter compares: none, L1, L2, elastic net, dropout, L2 + dropout.
 
@@ -502,7 +502,7 @@ def compare_regularizers(
     n_train: int = 1000,
     n_val: int = 1000,
     hidden: Sequence[int] = (256,),
-    epochs: int = 20,
+    epochs: int = 30,
     batch_size: int = 64,
     optimizer: str = "sgd",
     learning_rate: float = 0.1,
