@@ -31,9 +31,9 @@ def test_plot_series_draws_one_line_per_series_with_labels():
         plotting.plot_series({})
 
 
-def test_plot_learning_curves_has_a_loss_and_an_accuracy_panel():
+def test_plot_train_test_curves_has_a_loss_and_an_accuracy_panel():
     curves = LearningCurves([2.0, 1.0], [0.1, 0.9], [2.0, 1.5], [0.1, 0.7])
-    fig = plotting.plot_learning_curves(curves, title="memorizing")
+    fig = plotting.plot_train_test_curves(curves, title="memorizing")
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
     assert list(fig.axes[1].get_lines()[1].get_ydata()) == [0.1, 0.7]
 
