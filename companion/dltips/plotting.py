@@ -75,42 +75,48 @@ def plot_scaling(
     measured: dict[str, dict[int, float]],
     projected: dict[str, dict[int, float]],
     *,
+    fitted: dict[str, dict[int, float]] | None = None,
     ideal: bool = True,
     title: str = "Synchronous data parallelism: measured and projected throughput",
     projection_label: str = "cost model",
+    fitted_label: str = "cost model, fitted to the measurements",
 ) -> Figure:
     """Throughput (left) and scaling efficiency (right) against the number of workers, log-log.
 
-    Args:
-        measured: ``{model: {workers: examples per second}}``, drawn as markers.
-        projected: ``{model: {workers: examples per second}}`` from a cost model,
-            drawn as lines in the same colour.
-        ideal: also draw perfect linear scaling from each model's 1-worker point.
+    One colour per model. Args:
+        measured: ``{model: {workers: examples per second}}``, drawn as dots.
+        projected: ``{model: {workers: examples per second}}`` from a cost model, solid lines.
+        fitted: optional, the same for the cost model on the measuring machine, dashed lines.
+        ideal: also draw perfect linear scaling from each model's 1-worker point (dotted).
 
     Efficiency is throughput(N) / (N · throughput(1)); a model's 1-worker point
     (measured if there is one, else projected) is its reference.
 
     Raises:
-        ValueError: a model of ``measured`` with no projection, or empty input.
+        ValueError: a model of ``measured`` or ``fitted`` with no projection, or no projection at all.
     """
     if not projected:
         raise ValueError("projected must hold at least one model")
-    missing = set(measured) - set(projected)
+    missing = (set(measured) | set(fitted or {})) - set(projected)
     if missing:
         raise ValueError(f"models measured but not projected: {sorted(missing)}")
-    fig, (ax_tp, ax_eff) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, (ax_tp, ax_eff) = plt.subplots(1, 2, figsize=(11, 4.6))
     for i, model in enumerate(projected):
         color = f"C{i}"
-        lines = dict(sorted(projected[model].items()))
         points = dict(sorted(measured.get(model, {}).items()))
-        base = points.get(1, lines.get(1))
-        ax_tp.plot(list(lines), list(lines.values()), "-", color=color, label=f"{model}: {projection_label}")
-        ax_eff.plot(list(lines), [v / (n * base) for n, v in lines.items()], "-", color=color, label=model)
+        base = points.get(1, projected[model].get(1))
+        series = [(projected[model], "-", f"{model}: {projection_label}")]
+        if fitted and model in fitted:
+            series.append((fitted[model], "--", f"{model}: {fitted_label}"))
+        for values, style, label in series:
+            values = dict(sorted(values.items()))
+            ax_tp.plot(list(values), list(values.values()), style, color=color, label=label)
+            ax_eff.plot(list(values), [v / (n * base) for n, v in values.items()], style, color=color)
         if points:
             ax_tp.plot(list(points), list(points.values()), "o", color=color, markersize=8, label=f"{model}: measured")
             ax_eff.plot(list(points), [v / (n * base) for n, v in points.items()], "o", color=color, markersize=8)
         if ideal and base:
-            top = max(lines)
+            top = max(projected[model])
             ax_tp.plot([1, top], [base, base * top], ":", color=color, alpha=0.6)
     for ax in (ax_tp, ax_eff):
         ax.set_xscale("log", base=2)
@@ -119,12 +125,13 @@ def plot_scaling(
     ax_tp.set_yscale("log")
     ax_tp.set_ylabel("examples per second")
     ax_tp.set_title("throughput (dotted: perfect scaling)")
-    ax_tp.legend(fontsize=7)
     ax_eff.set_ylim(0, 1.1)
-    ax_eff.set_ylabel("efficiency  throughput(N) / (N · throughput(1))")
-    ax_eff.set_title("scaling efficiency")
+    ax_eff.set_ylabel("efficiency")
+    ax_eff.set_title("efficiency = throughput(N) / (N · throughput(1))")
     fig.suptitle(title)
-    fig.tight_layout()
+    handles, labels = ax_tp.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labels) + 1) // 2), 1, 1))
     return fig
 
 

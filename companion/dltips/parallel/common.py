@@ -10,7 +10,7 @@ Example::
     >>> import numpy as np, tempfile, os
     >>> from dltips.parallel.common import save_arrays, load_training_data
     >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
-    >>> save_arrays(path, np.zeros((4, 28, 28), np.float32), np.arange(4))
+    >>> _ = save_arrays(path, np.zeros((4, 28, 28), np.float32), np.arange(4))
     >>> [a.shape for a in load_training_data(path)]
     [(4, 28, 28), (4,)]
 """

@@ -22,8 +22,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -144,3 +145,29 @@ def project(model: str, compute_seconds: float, num_bytes: float, batch_size: in
                    efficiency(n, compute_seconds, num_bytes, network, scaling=scaling))
         for n in workers
     ]
+
+
+def fit_benchmark(rows: Iterable[Mapping[str, Any]]) -> tuple[Network, dict[str, float]]:
+    """Fit the model to benchmark rows measured with 1 and 2 workers per model (fixed global batch).
+
+    Each row needs ``model``, ``num_workers``, ``step_seconds`` and
+    ``gradient_bytes``. The link is fitted to the 2-worker overheads
+    ``t(2) − t(1)/2`` of all models (:func:`fit_two_worker_network`), then each
+    model's compute time C to its own points (:func:`fit_compute_seconds`).
+
+    Returns:
+        ``(network of the measuring machine, {model: C in seconds})``.
+    """
+    by_model: dict[str, dict[int, Mapping[str, Any]]] = {}
+    for row in rows:
+        by_model.setdefault(row["model"], {})[int(row["num_workers"])] = row
+    if not by_model or any(set(points) < {1, 2} for points in by_model.values()):
+        raise ValueError("every model needs a 1-worker and a 2-worker measurement")
+    overheads = [(p[2]["gradient_bytes"], p[2]["step_seconds"] - p[1]["step_seconds"] / 2) for p in by_model.values()]
+    network = fit_two_worker_network(overheads, name="the measuring machine (localhost), fitted")
+    compute = {
+        model: fit_compute_seconds(list(points), [p["step_seconds"] for p in points.values()],
+                                   points[1]["gradient_bytes"], network)
+        for model, points in by_model.items()
+    }
+    return network, compute

@@ -141,8 +141,12 @@ def compare_in_child(
     hidden: Sequence[int] = (32,),
     seed: int = 0,
     timeout: float = 180.0,
+    echo: bool = False,
 ) -> MirroredComparison:
-    """:func:`compare_with_single_device` in a fresh child process that splits its CPU first."""
+    """:func:`compare_with_single_device` in a fresh child process that splits its CPU first.
+
+    ``echo`` prints the child's progress lines as they come.
+    """
     _check(num_replicas, global_batch_size, epochs, learning_rate, len(x))
     job = Path(tempfile.mkdtemp(prefix="dltips-mirrored-"))
     try:
@@ -151,7 +155,8 @@ def compare_in_child(
                 "--replicas", str(num_replicas), "--global-batch-size", str(global_batch_size),
                 "--epochs", str(epochs), "--learning-rate", repr(float(learning_rate)),
                 "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed)]
-        launcher.run_child(args, name="MirroredStrategy child process", timeout=timeout, log_path=job / "child.log")
+        launcher.run_child(args, name="MirroredStrategy child process", timeout=timeout, log_path=job / "child.log",
+                           echo=echo)
         return MirroredComparison(**common.read_json(job / "result.json"))
     finally:
         shutil.rmtree(job, ignore_errors=True)
@@ -174,7 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dltips.runtime import configure
 
     configure(seed=args.seed)
-    split_cpu(args.replicas)  # before anything below runs a TensorFlow operation
+    devices = split_cpu(args.replicas)  # before anything below runs a TensorFlow operation
+    print(f"split the CPU into {len(devices)} logical devices: {', '.join(devices)}", flush=True)
     result = compare_with_single_device(
         x, y, num_replicas=args.replicas, global_batch_size=args.global_batch_size, epochs=args.epochs,
         learning_rate=args.learning_rate, hidden=tuple(int(h) for h in args.hidden.split(",")), seed=args.seed,

@@ -129,6 +129,7 @@ def train_async_here(
     from dltips.parallel.multiworker import train_custom_loop
 
     resolver, _servers = start_local_cluster(num_workers, num_ps)
+    print(f"cluster started: {num_workers} workers, {num_ps} parameter server(s) on localhost", flush=True)
     strategy = tf.distribute.experimental.ParameterServerStrategy(resolver)
     coordinator = tf.distribute.experimental.coordinator.ClusterCoordinator(strategy)
     with strategy.scope():
@@ -168,6 +169,7 @@ def train_async_here(
     seconds_async = time.perf_counter() - start
     fetched = [r.fetch() for r in remote]
     final_loss_async = _mean_loss(model, x, y)
+    print(f"asynchronous: {steps} steps in {seconds_async:.1f} s; now the synchronous baseline", flush=True)
 
     sync = train_custom_loop(x, y, steps=steps, global_batch_size=batch_size, learning_rate=learning_rate,
                              hidden=hidden, seed=seed)
@@ -194,6 +196,7 @@ def train_async(
     hidden: Sequence[int] = (32,),
     seed: int = 0,
     timeout: float = 240.0,
+    echo: bool = False,
 ) -> AsyncResult:
     """Run :func:`train_async_here` in a child process (always ended afterwards) and return its result.
 
@@ -205,6 +208,7 @@ def train_async(
         batch_size: examples per step (per worker: the workers do not split a batch).
         learning_rate, hidden, seed: as for :func:`dltips.parallel.multiworker.train_custom_loop`.
         timeout: seconds before the child is ended and :class:`~dltips.parallel.launcher.WorkerTimeout` raised.
+        echo: print the child's progress lines as they come.
     """
     _check(num_workers, num_ps, steps, batch_size, learning_rate)
     job = Path(tempfile.mkdtemp(prefix="dltips-ps-"))
@@ -214,7 +218,8 @@ def train_async(
                 "--workers", str(num_workers), "--ps", str(num_ps), "--steps", str(steps),
                 "--batch-size", str(batch_size), "--learning-rate", repr(float(learning_rate)),
                 "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed)]
-        launcher.run_child(args, name="parameter-server cluster", timeout=timeout, log_path=job / "cluster.log")
+        launcher.run_child(args, name="parameter-server cluster", timeout=timeout, log_path=job / "cluster.log",
+                           echo=echo)
         return AsyncResult(**common.read_json(job / "result.json"))
     finally:
         shutil.rmtree(job, ignore_errors=True)
