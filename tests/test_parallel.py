@@ -59,7 +59,9 @@ def test_mirrored_in_this_process_needs_the_devices(examples):
 def test_multiworker_loop_matches_single_device_training(examples):
     x, y = examples
     kwargs = dict(steps=20, global_batch_size=32, learning_rate=0.1, hidden=(16,), seed=3)
-    two = multiworker.train_multiworker(x, y, num_workers=2, **kwargs)
+    ports = launcher.free_ports(2)
+    two = multiworker.train_multiworker(x, y, num_workers=2, ports=ports, **kwargs)
+    assert all(launcher.port_is_free(p) for p in ports), "a worker port is still bound"
     one = multiworker.train_custom_loop(x, y, **kwargs)
     assert (two.num_replicas, two.start_step, two.final_step) == (2, 0, 20)
     assert multiworker.max_abs_difference(two.weights, one.weights) < TOLERANCE
@@ -70,9 +72,11 @@ def test_multiworker_loop_matches_single_device_training(examples):
 def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     x, y = examples
     kwargs = dict(steps=24, global_batch_size=32, hidden=(16,), checkpoint_dir=tmp_path, checkpoint_every=5)
+    ports = launcher.free_ports(2)
     with pytest.raises(launcher.WorkerError, match="worker 1 was killed by SIGKILL") as info:
-        multiworker.train_multiworker(x, y, num_workers=2, crash_at_step=13, **kwargs)
+        multiworker.train_multiworker(x, y, num_workers=2, crash_at_step=13, ports=ports, **kwargs)
     assert "simulated failure after step 13" in info.value.log_tail
+    assert all(launcher.port_is_free(p) for p in ports), "a worker port is still bound"
     resumed = multiworker.train_multiworker(x, y, num_workers=2, **kwargs)
     assert resumed.start_step == 10, "the last checkpoint before the kill was step 10"
     assert resumed.final_step == 24 and len(resumed.losses) == 14

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import _thread
 import json
+import os
+import signal
 import socket
+import subprocess
 import sys
 import textwrap
 import threading
@@ -175,3 +178,43 @@ def test_tf_config_lists_every_worker_and_the_task():
     config = json.loads(launcher.tf_config([1001, 1002], 1))
     assert config == {"cluster": {"worker": ["127.0.0.1:1001", "127.0.0.1:1002"]},
                       "task": {"type": "worker", "index": 1}}
+
+
+def test_workers_exit_when_the_launcher_itself_is_killed(tmp_path):
+    """kill -9 of the launching process (a notebook kernel restart, say) must not leave its workers running."""
+    script = tmp_path / "orphan.py"
+    script.write_text(textwrap.dedent("""
+        import os, sys, time
+        from dltips.parallel import common
+        assert common.exit_with_parent()
+        with open(os.path.join(sys.argv[1], f"pids-{os.getpid()}.json"), "w") as f:
+            f.write(str([os.getpid()]))
+        time.sleep(120)
+    """))
+    outer = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from dltips.parallel import launcher; "
+         f"launcher.launch_workers([{str(script)!r}, {str(tmp_path)!r}], 2, command=[sys.executable], timeout=120)"],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    try:
+        deadline = time.time() + 60
+        while len(list(tmp_path.glob("pids-*.json"))) < 2 and time.time() < deadline:
+            time.sleep(0.1)
+        pids = [json.loads(f.read_text())[0] for f in tmp_path.glob("pids-*.json")]
+        assert len(pids) == 2, "the workers never started"
+        os.kill(outer.pid, signal.SIGKILL)
+        outer.wait()
+        workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        alive = [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
+        assert not alive, f"workers outlived their launcher: {alive}"
+    finally:
+        if outer.poll() is None:
+            outer.kill()
+            outer.wait()
+        for f in tmp_path.glob("pids-*.json"):  # never leave a sleeper behind, even if the test failed
+            for pid in json.loads(f.read_text()):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass

@@ -131,7 +131,7 @@ def plot_scaling(
     fig.suptitle(title)
     handles, labels = ax_tp.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.06 + 0.035 * ((len(labels) + 1) // 2), 1, 1))
+    fig.tight_layout(rect=(0, 0.03 + 0.035 * ((len(labels) + 1) // 2), 1, 1))
     return fig
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +29,33 @@ import numpy as np
 
 if TYPE_CHECKING:
     import keras
+
+
+PARENT_ENV = "DLTIPS_EXIT_WITH_PARENT"
+
+
+def exit_with_parent(poll_seconds: float = 0.5) -> bool:
+    """End this process if the process that launched it dies (only when the launcher asked for it).
+
+    The launcher starts its children in their own process groups, so that it
+    can end each one with everything it spawned; a side effect is that killing
+    the launcher itself (``kill -9``, a notebook kernel restart) would no longer
+    reach them. The launcher therefore sets ``DLTIPS_EXIT_WITH_PARENT`` to its
+    pid, and a child that calls this function exits once its parent changes. A
+    worker started by hand (on a real cluster, perhaps under ``nohup``) has no
+    such variable and is left alone. Returns whether the watch was started.
+    """
+    expected = os.environ.get(PARENT_ENV)
+    if not expected:
+        return False
+
+    def watch() -> None:
+        while os.getppid() == int(expected):
+            time.sleep(poll_seconds)
+        os._exit(3)  # no clean-up: the job is over and nobody is waiting for results
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    return True
 
 
 def save_arrays(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray) -> Path:

@@ -270,6 +270,7 @@ def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
     merged.update(env or {})
     merged.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     merged["PYTHONUNBUFFERED"] = "1"  # log lines reach the file (and the echo) as they are printed
+    merged["DLTIPS_EXIT_WITH_PARENT"] = str(os.getpid())  # see dltips.parallel.common.exit_with_parent
     # The children import the same dltips as this process, installed or not.
     package_root = str(Path(__file__).resolve().parents[2])
     merged["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, merged.get("PYTHONPATH", "")) if p)

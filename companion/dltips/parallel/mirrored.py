@@ -174,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--hidden", default="32")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    common.exit_with_parent()
     x, y = common.load_training_data(args.data, args.examples, args.seed)
     from dltips.parallel.devices import split_cpu
     from dltips.runtime import configure

@@ -70,6 +70,7 @@ def cluster_position() -> tuple[int, int]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    common.exit_with_parent()
     index, num_workers = cluster_position()
     common.check_training_args(args.steps, args.global_batch_size, args.learning_rate, num_workers)
     x, y = common.load_training_data(args.data, args.examples, args.seed)
