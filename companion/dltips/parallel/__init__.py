@@ -1,0 +1,42 @@
+"""Parallel SGD with ``tf.distribute``: synchronous in one process, across processes, and asynchronous.
+
+========================================  ===================================================
+:mod:`~dltips.parallel.devices`           split the CPU into logical devices (before TF starts)
+:mod:`~dltips.parallel.mirrored`          ``MirroredStrategy`` + Keras ``fit`` over those devices
+:mod:`~dltips.parallel.multiworker`       ``MultiWorkerMirroredStrategy``, custom loop, checkpoints
+:mod:`~dltips.parallel.worker`            the worker script (``python -m dltips.parallel.worker``)
+:mod:`~dltips.parallel.launcher`          start workers with ``TF_CONFIG``, always end them
+:mod:`~dltips.parallel.parameter_server`  asynchronous ``ParameterServerStrategy`` and staleness
+:mod:`~dltips.parallel.cost_model`        ring all-reduce α-β model of time per step
+========================================  ===================================================
+
+Submodules load on first use, so ``import dltips.parallel`` starts no
+TensorFlow: a worker must set ``TF_CONFIG`` and its thread counts first.
+
+Example::
+
+    >>> from dltips import parallel
+    >>> parallel.cost_model.ring_allreduce_seconds(2, 4e6, parallel.cost_model.Network(1e9, 1e-5))
+    0.00402
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_SUBMODULES = ("common", "cost_model", "devices", "launcher", "mirrored", "multiworker", "parameter_server", "worker")
+
+__all__ = list(_SUBMODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_SUBMODULES))

@@ -1,0 +1,134 @@
+"""What every parallel-training process shares: the training data on disk, the model, the result files.
+
+Child processes get their examples from a ``.npz`` file written by the parent
+(arrays ``x`` and ``y``), so a worker trains on exactly the examples, in exactly
+the order, that the parent holds; ``"mnist"`` instead means the real MNIST
+training set read by :func:`dltips.data.load_mnist` on each machine.
+
+Example::
+
+    >>> import numpy as np, tempfile, os
+    >>> from dltips.parallel.common import save_arrays, load_training_data
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
+    >>> _ = save_arrays(path, np.zeros((4, 28, 28), np.float32), np.arange(4))
+    >>> [a.shape for a in load_training_data(path)]
+    [(4, 28, 28), (4,)]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+
+
+PARENT_ENV = "DLTIPS_EXIT_WITH_PARENT"
+
+
+def exit_with_parent(poll_seconds: float = 0.5) -> bool:
+    """End this process if the process that launched it dies (only when the launcher asked for it).
+
+    The launcher starts its children in their own process groups, so that it
+    can end each one with everything it spawned; a side effect is that killing
+    the launcher itself (``kill -9``, a notebook kernel restart) would no longer
+    reach them. The launcher therefore sets ``DLTIPS_EXIT_WITH_PARENT`` to its
+    pid, and a child that calls this function exits once its parent changes. A
+    worker started by hand (on a real cluster, perhaps under ``nohup``) has no
+    such variable and is left alone. Returns whether the watch was started.
+    """
+    expected = os.environ.get(PARENT_ENV)
+    if not expected:
+        return False
+
+    def watch() -> None:
+        while os.getppid() == int(expected):
+            time.sleep(poll_seconds)
+        os._exit(3)  # no clean-up: the job is over and nobody is waiting for results
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    return True
+
+
+def save_arrays(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray) -> Path:
+    """Write training examples for child processes (``x`` as float32, ``y`` as int64)."""
+    x, y = np.asarray(x, np.float32), np.asarray(y, np.int64)
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
+    path = Path(path)
+    np.savez(path, x=x, y=y)
+    return path
+
+
+def load_training_data(spec: str, examples: int | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` from a file written by :func:`save_arrays`, or from MNIST if ``spec == "mnist"``.
+
+    ``examples`` keeps the first examples of the file, or draws a class-balanced
+    MNIST subset of that size (seeded, so every worker draws the same one).
+    """
+    if examples is not None and examples < 1:
+        raise ValueError(f"examples must be at least 1, got {examples!r}")
+    if spec == "mnist":
+        from dltips.data import load_mnist, train_subset
+
+        if examples is None:
+            mnist = load_mnist()
+            return mnist.x_train, mnist.y_train.astype(np.int64)
+        x, y = train_subset(examples, seed=seed)
+        return x, y.astype(np.int64)
+    if not Path(spec).is_file():
+        raise FileNotFoundError(f"training data file {spec!r} does not exist (expected an .npz with x and y, or 'mnist')")
+    with np.load(spec, allow_pickle=False) as f:
+        x, y = f["x"], f["y"]
+    return (x, y) if examples is None else (x[:examples], y[:examples])
+
+
+def build_model(hidden: Sequence[int], input_shape: Sequence[int], seed: int) -> keras.Model:
+    """The shared MLP of the book (logits output), seeded so every process builds the same weights."""
+    from dltips.models import mlp
+
+    return mlp(tuple(hidden), input_shape=tuple(input_shape), seed=seed, name="parallel_mlp")
+
+
+def check_training_args(steps: int, global_batch_size: int, learning_rate: float, num_replicas: int = 1) -> None:
+    """Refuse impossible settings before any process starts TensorFlow."""
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps!r}")
+    if num_replicas < 1:
+        raise ValueError(f"the number of workers/replicas must be at least 1, got {num_replicas!r}")
+    if global_batch_size < 1 or global_batch_size % num_replicas:
+        raise ValueError(
+            f"global_batch_size must be a positive multiple of the number of replicas ({num_replicas}), "
+            f"got {global_batch_size!r}"
+        )
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+
+
+def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
+    """Write ``payload`` atomically (a reader never sees half a file)."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def save_weights(path: str | os.PathLike[str], weights: Sequence[np.ndarray]) -> None:
+    np.savez(path, *weights)
+
+
+def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
+    with np.load(path, allow_pickle=False) as f:
+        return [f[f"arr_{i}"] for i in range(len(f.files))]

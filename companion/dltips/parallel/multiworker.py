@@ -1,0 +1,300 @@
+"""Synchronous data-parallel SGD across processes: ``MultiWorkerMirroredStrategy`` and a custom loop.
+
+Each of the N replicas takes its slice of the global batch of B examples,
+computes the gradient of its share of the mean loss, and an all-reduce sums the
+shares, so every replica applies the same update
+
+.. math::  w \\leftarrow w - \\eta \\sum_{r=1}^{N} \\nabla_w \\frac{1}{B} \\sum_{i \\in \\text{slice}_r} \\ell_i(w)
+           = w - \\eta \\nabla_w \\frac{1}{B} \\sum_{i=1}^{B} \\ell_i(w),
+
+the update of single-device SGD with batch B. ``tf.nn.compute_average_loss``
+divides by the *global* batch size for exactly this reason, and the Keras
+optimizer all-reduces the gradients when it runs inside ``strategy.run``.
+
+:func:`train_custom_loop` is the loop; with the default strategy it is plain
+single-device training (the reference), inside a worker process it runs under
+``MultiWorkerMirroredStrategy``. It checkpoints every ``checkpoint_every`` steps
+and, when restarted with the same ``checkpoint_dir``, resumes from the last
+checkpoint with the same batches it would have seen. :func:`train_multiworker`
+starts the worker processes through :mod:`dltips.parallel.launcher`.
+
+Example::
+
+    >>> from dltips.data import train_subset
+    >>> x, y = train_subset(256, seed=0)
+    >>> two = train_multiworker(x, y, num_workers=2, steps=20, global_batch_size=32)
+    >>> one = train_custom_loop(x, y, steps=20, global_batch_size=32)
+    >>> max_abs_difference(two.weights, one.weights) < 1e-5
+    True
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dltips.parallel import common, launcher
+
+
+@dataclass
+class LoopResult:
+    """What one run of the training loop did (in a multi-worker job: as seen by the chief).
+
+    ``losses`` holds the global mean loss of each step run in *this* session,
+    i.e. of steps ``start_step + 1`` to ``final_step``; ``examples_per_second``
+    counts the steps after ``warmup_steps`` (which include tracing the graph).
+    """
+
+    weights: list[np.ndarray]
+    losses: list[float]
+    start_step: int
+    final_step: int
+    num_replicas: int
+    seconds: float
+    examples_per_second: float
+    cpu_seconds: float = 0.0
+    worker_logs: list[str] | None = None
+
+
+def max_abs_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
+    """The largest absolute difference between two lists of same-shaped weight arrays."""
+    if len(a) != len(b) or any(np.shape(p) != np.shape(q) for p, q in zip(a, b)):
+        raise ValueError("the two weight lists must have the same length and shapes")
+    return float(max(np.max(np.abs(np.asarray(p) - np.asarray(q))) for p, q in zip(a, b)))
+
+
+def global_batches(strategy: Any, x: np.ndarray, y: np.ndarray, global_batch_size: int, start_step: int = 0) -> Any:
+    """A distributed iterator: step ``s`` takes examples ``s*B .. s*B + B - 1`` (cycling), replica ``r`` slice ``r``.
+
+    Each input pipeline builds the whole global batch and keeps its own
+    contiguous slice, so the N replicas together see exactly the batch a single
+    device would, in the same order. ``start_step`` skips the batches of steps
+    already done (resuming from a checkpoint).
+    """
+    import tensorflow as tf
+
+    def replica_batches(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        per_replica = context.get_per_replica_batch_size(global_batch_size)
+        lo = context.input_pipeline_id * per_replica
+        dataset = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(global_batch_size, drop_remainder=True)
+        return dataset.skip(start_step).map(lambda xb, yb: (xb[lo : lo + per_replica], yb[lo : lo + per_replica]))
+
+    return iter(strategy.distribute_datasets_from_function(replica_batches))
+
+
+def _is_chief(strategy: Any) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return resolver is None or resolver.task_type in (None, "chief") or (
+        resolver.task_type == "worker" and resolver.task_id == 0 and "chief" not in resolver.cluster_spec().jobs
+    )
+
+
+def train_custom_loop(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    global_batch_size: int,
+    learning_rate: float = 0.1,
+    hidden: Sequence[int] = (32,),
+    seed: int = 0,
+    strategy: Any = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+    warmup_steps: int = 0,
+    on_step: Callable[[int, float], None] | None = None,
+) -> LoopResult:
+    """Mini-batch SGD for ``steps`` steps with ``strategy.run`` (default strategy: one device).
+
+    Args:
+        x, y: training examples, used in order, B per step, cycling.
+        steps: total number of SGD steps of the job (a resumed job runs the rest).
+        global_batch_size: B, split evenly across the replicas.
+        learning_rate: SGD step size.
+        hidden: hidden layer sizes of the MLP.
+        seed: initial weights (the same in every process).
+        strategy: a ``tf.distribute`` strategy; ``None`` for the default one.
+        checkpoint_dir: where the chief keeps its checkpoints; restored from if it holds one.
+        checkpoint_every: save every this many steps (0: never).
+        warmup_steps: steps excluded from the throughput measurement.
+        on_step: called with ``(step, loss)`` after each step (step counts from 1).
+    """
+    import keras
+    import tensorflow as tf
+
+    strategy = strategy or tf.distribute.get_strategy()
+    common.check_training_args(steps, global_batch_size, learning_rate, strategy.num_replicas_in_sync)
+    if checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every must be >= 0, got {checkpoint_every!r}")
+    with strategy.scope():
+        model = common.build_model(hidden, x.shape[1:], seed)
+        optimizer = keras.optimizers.SGD(learning_rate)
+        optimizer.build(model.trainable_variables)
+    loss_of_example = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+
+    manager = None
+    scratch = None
+    if checkpoint_dir is not None:
+        checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
+        # Every worker must take part in saving; only the chief's copy is kept.
+        save_dir = str(checkpoint_dir) if _is_chief(strategy) else (scratch := tempfile.mkdtemp(prefix="ckpt-"))
+        latest = tf.train.latest_checkpoint(str(checkpoint_dir))
+        if latest:
+            checkpoint.restore(latest).assert_existing_objects_matched()
+        manager = tf.train.CheckpointManager(checkpoint, save_dir, max_to_keep=2)
+    start_step = int(optimizer.iterations.numpy())  # the step counter lives in the checkpoint
+
+    def replica_step(xb: tf.Tensor, yb: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            per_example = loss_of_example(yb, model(xb, training=True))
+            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))  # all-reduces the gradients
+        return loss
+
+    @tf.function
+    def train_step(iterator: Any) -> tf.Tensor:
+        per_replica_loss = strategy.run(replica_step, args=next(iterator))
+        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_loss, axis=None)
+
+    batches = global_batches(strategy, x, y, global_batch_size, start_step)
+    losses: list[float] = []
+    timed_from = time.perf_counter()
+    cpu_from = time.process_time()
+    try:
+        for step in range(start_step + 1, steps + 1):
+            losses.append(float(train_step(batches)))
+            if step - start_step == warmup_steps:
+                timed_from, cpu_from = time.perf_counter(), time.process_time()
+            if manager is not None and checkpoint_every and step % checkpoint_every == 0:
+                manager.save(checkpoint_number=step)
+            if on_step is not None:
+                on_step(step, losses[-1])
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    seconds = time.perf_counter() - timed_from
+    timed_steps = max(steps - start_step - warmup_steps, 0)
+    return LoopResult(
+        weights=[w.numpy() for w in model.weights],
+        losses=losses,
+        start_step=start_step,
+        final_step=int(optimizer.iterations.numpy()),
+        num_replicas=strategy.num_replicas_in_sync,
+        seconds=seconds,
+        examples_per_second=timed_steps * global_batch_size / seconds if timed_steps and seconds > 0 else 0.0,
+        cpu_seconds=time.process_time() - cpu_from,
+    )
+
+
+def worker_args(
+    data: str,
+    out_dir: str | os.PathLike[str],
+    *,
+    steps: int,
+    global_batch_size: int,
+    learning_rate: float = 0.1,
+    hidden: Sequence[int] = (32,),
+    seed: int = 0,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+    warmup_steps: int = 0,
+    threads: int | None = None,
+    log_every: int = 10,
+    crash_at_step: int | None = None,
+    crash_worker: int = 1,
+    crash_mode: str = "kill",
+) -> list[str]:
+    """The command-line arguments of ``python -m dltips.parallel.worker`` for these settings."""
+    args = [
+        "--data", str(data), "--out", str(out_dir), "--steps", str(steps),
+        "--global-batch-size", str(global_batch_size), "--learning-rate", repr(float(learning_rate)),
+        "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed),
+        "--warmup-steps", str(warmup_steps), "--log-every", str(log_every),
+    ]
+    if checkpoint_dir is not None:
+        args += ["--checkpoint-dir", str(checkpoint_dir), "--checkpoint-every", str(checkpoint_every)]
+    if threads is not None:
+        args += ["--threads", str(threads)]
+    if crash_at_step is not None:
+        args += ["--crash-at-step", str(crash_at_step), "--crash-worker", str(crash_worker), "--crash-mode", crash_mode]
+    return args
+
+
+def train_multiworker(
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_workers: int,
+    steps: int,
+    global_batch_size: int,
+    learning_rate: float = 0.1,
+    hidden: Sequence[int] = (32,),
+    seed: int = 0,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 0,
+    warmup_steps: int = 0,
+    threads: int | None = None,
+    crash_at_step: int | None = None,
+    crash_worker: int = 1,
+    crash_mode: str = "kill",
+    timeout: float = 240.0,
+    ports: Sequence[int] | None = None,
+    echo: bool = False,
+) -> LoopResult:
+    """Train with :func:`train_custom_loop` in ``num_workers`` processes on this machine.
+
+    The arguments are those of :func:`train_custom_loop`, plus:
+
+    Args:
+        num_workers: worker processes (one replica each), at least 1.
+        threads: TensorFlow intra- and inter-op threads per worker (1: one core each).
+        crash_at_step: simulate a failure: worker ``crash_worker`` dies right after
+            this step, killed by SIGKILL (``crash_mode="kill"``) or by raising an
+            exception (``"raise"``); the call then raises :class:`~dltips.parallel.launcher.WorkerError`.
+        timeout: seconds before the whole job is ended.
+        ports: one free port per worker (``None``: picked automatically).
+        echo: print the workers' log lines as they come.
+
+    Returns:
+        the chief's :class:`LoopResult` (its ``cpu_seconds`` summed over the workers,
+        ``worker_logs`` holding each worker's log).
+    """
+    if num_workers < 1:
+        raise ValueError(f"num_workers must be at least 1, got {num_workers!r}")
+    common.check_training_args(steps, global_batch_size, learning_rate, num_workers)
+    if crash_at_step is not None and not 0 <= crash_worker < num_workers:
+        raise ValueError(f"crash_worker must be in [0, {num_workers - 1}], got {crash_worker!r}")
+    job_dir = Path(tempfile.mkdtemp(prefix="dltips-multiworker-"))
+    try:
+        data = common.save_arrays(job_dir / "data.npz", x, y)
+        args = worker_args(
+            str(data), job_dir, steps=steps, global_batch_size=global_batch_size, learning_rate=learning_rate,
+            hidden=hidden, seed=seed, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
+            warmup_steps=warmup_steps, threads=threads, crash_at_step=crash_at_step,
+            crash_worker=crash_worker, crash_mode=crash_mode,
+        )
+        finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, log_dir=job_dir, echo=echo)
+        reports = [common.read_json(job_dir / f"result-{i}.json") for i in range(num_workers)]
+        chief = reports[0]
+        return LoopResult(
+            weights=common.load_weights(job_dir / "weights-0.npz"),
+            losses=chief["losses"],
+            start_step=chief["start_step"],
+            final_step=chief["final_step"],
+            num_replicas=chief["num_replicas"],
+            seconds=chief["seconds"],
+            examples_per_second=chief["examples_per_second"],
+            cpu_seconds=sum(r["cpu_seconds"] for r in reports),
+            worker_logs=[f.log for f in finished],
+        )
+    finally:
+        shutil.rmtree(job_dir, ignore_errors=True)
