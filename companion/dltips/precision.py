@@ -57,7 +57,7 @@ def dtype_policy(policy: str) -> Iterator[None]:
     this context manager.
 
     Raises:
-        ValueError: ``policy`` is not one of :data:`POLICIES`.
+        ValueError: ``policy`` is not one of ``POLICIES``.
     """
     _check_policy(policy)
     previous = keras.config.dtype_policy()

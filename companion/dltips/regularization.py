@@ -399,7 +399,7 @@ class VariantResult:
 
     @property
     def gap(self) -> float:
-        """Generalization gap: training accuracy minus test accuracy."""
+        """The generalization gap, training accuracy minus test accuracy."""
         return self.train_accuracy - self.test_accuracy
 
     @property

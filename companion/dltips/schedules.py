@@ -7,16 +7,16 @@ Keras optimizer, serialized with ``get_config``/``from_config`` and saved with a
 ``.keras`` model. Every schedule is written from scratch and tested against its
 Keras built-in (see ``tests/test_schedules.py``).
 
-=====================  ==============================================  ====================================
-factory                formula (``t`` = step)                          Keras built-in that agrees
-=====================  ==============================================  ====================================
-``constant``           ``α0`` (no decay at all)                        a plain float learning rate
-``exponential_decay``  ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
-``linear_decay``       ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
-``step_decay``         ``α0 · γ^⌊t/k⌋``                                ``PiecewiseConstantDecay``
-``inverse_time_decay`` ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
-``cosine_decay``       linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
-=====================  ==============================================  ====================================
+========================  ==============================================  ====================================
+factory                   formula (``t`` = step)                          Keras built-in that agrees
+========================  ==============================================  ====================================
+``constant``              ``α0`` (no decay at all)                        a plain float learning rate
+``exponential_decay``     ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
+``linear_decay``          ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
+``step_decay``            ``α0 · γ^⌊t/k⌋``                                ``PiecewiseConstantDecay``
+``inverse_time_decay``    ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
+``cosine_decay``          linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
+========================  ==============================================  ====================================
 
 Example::
 
@@ -348,7 +348,7 @@ class LearningRateRecorder(keras.callbacks.Callback):
     The optimizer's update number ``t`` (counted from 0) uses ``schedule(t)``.
     Before each training batch this callback reads ``optimizer.learning_rate``,
     which is the rate that batch's update is about to use, and stores it in
-    :attr:`step_rates`; at the end of each epoch it adds the rate of the epoch's
+    ``step_rates``; at the end of each epoch it adds the rate of the epoch's
     last update to the logs, so ``history.history["learning_rate"]`` holds one
     value per epoch.
 

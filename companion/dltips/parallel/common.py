@@ -122,13 +122,16 @@ def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The JSON object stored at ``path`` (a worker's result file)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def save_weights(path: str | os.PathLike[str], weights: Sequence[np.ndarray]) -> None:
+    """Save a list of arrays (a model's weights, in order) to an ``.npz`` file."""
     np.savez(path, *weights)
 
 
 def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
+    """The list of arrays saved by :func:`save_weights`, in order (no pickled objects allowed)."""
     with np.load(path, allow_pickle=False) as f:
         return [f[f"arr_{i}"] for i in range(len(f.files))]

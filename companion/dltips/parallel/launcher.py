@@ -143,7 +143,7 @@ def tail(path: str | os.PathLike[str], lines: int = TAIL_LINES) -> str:
 def end_process(popen: subprocess.Popen, grace: float | None = None) -> None:
     """End ``popen`` and everything in its process group: SIGTERM, then SIGKILL after ``grace`` s.
 
-    ``grace`` defaults to :data:`GRACE_SECONDS`.
+    ``grace`` defaults to ``GRACE_SECONDS``.
 
     The child was started with ``start_new_session=True``, so its process group
     id is its pid and the group also holds any process it spawned itself.

@@ -163,6 +163,7 @@ def compare_in_child(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of the child process: train with ``MirroredStrategy`` and on one device, write both results."""
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="MirroredStrategy against one device")
     parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
     parser.add_argument("--examples", type=int, default=None)

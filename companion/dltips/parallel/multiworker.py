@@ -72,7 +72,7 @@ def max_abs_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> floa
 
 
 def global_batches(strategy: Any, x: np.ndarray, y: np.ndarray, global_batch_size: int, start_step: int = 0) -> Any:
-    """A distributed iterator: step ``s`` takes examples ``s*B .. s*B + B - 1`` (cycling), replica ``r`` slice ``r``.
+    """A distributed iterator: step ``s`` takes examples ``s·B`` to ``s·B + B − 1`` (cycling); replica ``r`` gets slice ``r``.
 
     Each input pipeline builds the whole global batch and keeps its own
     contiguous slice, so the N replicas together see exactly the batch a single

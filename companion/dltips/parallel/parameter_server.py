@@ -79,7 +79,7 @@ def _check(num_workers: int, num_ps: int, steps: int, batch_size: int, learning_
 
 
 def start_local_cluster(num_workers: int, num_ps: int) -> tuple[Any, list[Any]]:
-    """Start worker and parameter-server ``tf.distribute.Server``s on free localhost ports.
+    """Start worker and parameter-server ``tf.distribute.Server`` objects on free localhost ports.
 
     Returns ``(cluster_resolver, servers)``. Call it in a process you will end:
     the servers cannot be stopped and keep the process alive.
@@ -226,6 +226,7 @@ def train_async(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Command line of the child process that hosts the in-process cluster and runs the asynchronous training."""
     parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="asynchronous parameter-server SGD")
     parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
     parser.add_argument("--examples", type=int, default=None)

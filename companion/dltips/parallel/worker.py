@@ -30,6 +30,7 @@ from dltips.parallel import common
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The worker's command-line options (``python -m dltips.parallel.worker --help`` lists them)."""
     parser = argparse.ArgumentParser(prog="python -m dltips.parallel.worker", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
     parser.add_argument("--examples", type=int, default=None, help="use only this many examples")
@@ -69,6 +70,7 @@ def cluster_position() -> tuple[int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one worker: join the cluster described by ``TF_CONFIG``, train, checkpoint, write results."""
     args = parse_args(argv)
     common.exit_with_parent()
     index, num_workers = cluster_position()
