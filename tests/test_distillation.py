@@ -342,6 +342,8 @@ def test_inference_seconds_is_positive_and_checks_repeats(batch):
     x, _ = batch
     model = models.mlp((8,), seed=0)
     assert inference_seconds(model, x, repeats=2) > 0
+    both = inference_seconds({"small": model, "large": models.mlp((256, 256), seed=0)}, x, repeats=2)
+    assert set(both) == {"small", "large"} and min(both.values()) > 0
     with pytest.raises(ValueError, match="repeats"):
         inference_seconds(model, x, repeats=0)
 
