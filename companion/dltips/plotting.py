@@ -93,7 +93,7 @@ def plot_soft_targets(
     if not temperatures or any(not t > 0 for t in temperatures):
         raise ValueError(f"temperatures must be positive numbers, got {list(temperatures)!r}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3))
+        _, ax = plt.subplots(figsize=(7.5, 3), layout="constrained")
     width = 0.8 / len(temperatures)
     classes = np.arange(z.size)
     for i, t in enumerate(temperatures):
@@ -104,7 +104,7 @@ def plot_soft_targets(
     ax.set_ylabel("probability")
     ax.set_yscale("log")
     ax.set_title("Soft targets: the teacher's softmax at several temperatures")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -123,9 +123,11 @@ def plot_gradient_scale(
     if not len(temperatures) or not len(temperatures) == len(with_t_squared) == len(without_t_squared):
         raise ValueError("temperatures, with_t_squared and without_t_squared must be non-empty and of equal length")
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3.5))
+        _, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     ax.loglog(temperatures, with_t_squared, "o-", label="T² · KL (Hinton et al.)")
     ax.loglog(temperatures, without_t_squared, "s--", label="KL alone")
+    ax.set_xticks(temperatures, [f"{t:g}" for t in temperatures])
+    ax.minorticks_off()
     ax.set_xlabel("temperature T")
     ax.set_ylabel("gradient norm w.r.t. student logits")
     ax.set_title("Why the loss is multiplied by T²")
@@ -160,8 +162,8 @@ def plot_temperature_sweep(
     for i, (name, errors) in enumerate((baselines or {}).items()):
         ax.axhline(errors, linestyle="--", color=f"C{i}", label=f"{name} ({errors})")
     ax.set_xscale("log")
-    ax.set_xticks(temperatures)
-    ax.set_xticklabels([f"{t:g}" for t in temperatures])
+    ax.set_xticks(temperatures, [f"{t:g}" for t in temperatures])
+    ax.minorticks_off()
     ax.set_xlabel("temperature T")
     ax.set_ylabel("test errors (out of 10,000)")
     ax.set_title("Distilled student: test errors against temperature")
