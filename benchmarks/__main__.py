@@ -1,7 +1,9 @@
 """Run the benchmarks and record their figures: ``python -m benchmarks [--quick] [--only a,b] [--out FILE]``.
 
 Writes one JSON file (default ``benchmarks/results/latest.json``) with the machine description,
-package versions, the date and, per benchmark, every figure with its unit, median and spread.
+package versions, the date and, per benchmark, every figure with its unit, median and spread;
+a full (not ``--quick``) run also writes each benchmark's own ``<name>.json`` beside it, which
+the chapters read.
 With ``--only``, the other sections already in the file are kept, so one benchmark can be
 re-run without repeating the others.
 """
@@ -43,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         report["results"][name] = module.run(quick=args.quick)
         report.setdefault("durations_s", {})[name] = round(time.perf_counter() - start, 1)
         args.out.parent.mkdir(parents=True, exist_ok=True)
+        if not args.quick:  # the chapters read a section's own file (e.g. parallel.json); quick runs never replace it
+            (args.out.parent / f"{name}.json").write_text(json.dumps(report["results"][name], indent=1) + "\n")
         args.out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")  # after each, in case a later one fails
     print(f"wrote {args.out}")
     return 0

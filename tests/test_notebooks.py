@@ -32,8 +32,9 @@ def _notebook(stem: str) -> dict:
 
 
 def test_toc_lists_the_six_chapters_in_order():
-    notebooks = [f for f in _toc_files() if (ROOT / f"{f}.ipynb").exists()]
-    assert notebooks == [f"chapters/{stem}" for stem, _ in CHAPTERS]
+    # The six numbered chapters, in order; back-matter pages (performance, API, ...) may follow.
+    chapters = [f for f in _toc_files() if Path(f).name[:2].isdigit()]
+    assert chapters == [f"chapters/{stem}" for stem, _ in CHAPTERS]
     for f in _toc_files():
         assert (ROOT / f"{f}.ipynb").exists() or (ROOT / f"{f}.md").exists(), f"{f} in _toc.yml does not exist"
 
@@ -49,7 +50,7 @@ def test_chapter_has_title_original_heading_and_imports_dltips(stem, heading):
     assert "dltips.configure(seed=" in code[0], f"{stem}: the set-up cell must seed the run"
 
 
-@pytest.mark.parametrize("stem", [s for s, _ in CHAPTERS])
+@pytest.mark.parametrize("stem", sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb")))
 def test_notebook_is_stored_without_outputs(stem):
     nb = _notebook(stem)
     dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
