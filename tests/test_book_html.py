@@ -17,7 +17,6 @@ import functools
 import http.server
 import importlib
 import importlib.util
-import json
 import mimetypes
 import os
 import re

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import threading
@@ -135,3 +136,21 @@ def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
     """The list of arrays saved by :func:`save_weights`, in order (no pickled objects allowed)."""
     with np.load(path, allow_pickle=False) as f:
         return [f[f"arr_{i}"] for i in range(len(f.files))]
+
+
+def child_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options every training child process takes: ``--data``, ``--examples``, ``--out``,
+    ``--learning-rate``, ``--hidden`` and ``--seed``; a module adds its own."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
+    parser.add_argument("--examples", type=int, default=None, help="use only this many examples")
+    parser.add_argument("--out", required=True, help="where to write the result as JSON")
+    parser.add_argument("--learning-rate", type=float, default=0.1)
+    parser.add_argument("--hidden", type=parse_hidden, default=(32,), help="hidden layer sizes, e.g. 128,64")
+    parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """``"128,64"`` → ``(128, 64)``; the empty string is softmax regression."""
+    return tuple(int(h) for h in text.split(",") if h.strip())

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,7 +42,11 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import numpy as np
+
+from dltips.parallel import common
 
 WORKER_MODULE = "dltips.parallel.worker"
 HOST = "127.0.0.1"
@@ -363,3 +368,38 @@ def run_child(
         log_path = Path(tempfile.mkdtemp(prefix="dltips-child-")) / "child.log"
     run = _start(name, [sys.executable, *args], _child_env(env), Path(log_path))
     return _supervise([run], timeout, echo)[0]
+
+
+def run_module_in_child(
+    module: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    options: Mapping[str, Any],
+    *,
+    name: str,
+    timeout: float,
+    echo: bool = False,
+) -> dict[str, Any]:
+    """Run ``python -m <module>`` on ``(x, y)`` in a child process that is always ended; return its JSON result.
+
+    The examples travel in a temporary ``.npz`` file (``--data``), the result comes
+    back in a JSON file (``--out``), and each entry of ``options`` becomes a flag
+    (``global_batch_size=32`` → ``--global-batch-size 32``; sequences are joined
+    with commas). The temporary folder is removed whatever happens.
+    """
+    job = Path(tempfile.mkdtemp(prefix="dltips-child-"))
+    try:
+        data = common.save_arrays(job / "data.npz", x, y)
+        args = ["-m", module, "--data", str(data), "--out", str(job / "result.json")]
+        for key, value in options.items():
+            if isinstance(value, (list, tuple)):
+                text = ",".join(str(int(v)) for v in value)
+            elif isinstance(value, float):
+                text = repr(value)
+            else:
+                text = str(value)
+            args += [f"--{key.replace('_', '-')}", text]
+        run_child(args, name=name, timeout=timeout, log_path=job / "child.log", echo=echo)
+        return common.read_json(job / "result.json")
+    finally:
+        shutil.rmtree(job, ignore_errors=True)

@@ -22,14 +22,10 @@ From the command line (a fresh process): ``python -m dltips.parallel.mirrored --
 
 from __future__ import annotations
 
-import argparse
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -148,32 +144,21 @@ def compare_in_child(
     ``echo`` prints the child's progress lines as they come.
     """
     _check(num_replicas, global_batch_size, epochs, learning_rate, len(x))
-    job = Path(tempfile.mkdtemp(prefix="dltips-mirrored-"))
-    try:
-        data = common.save_arrays(job / "data.npz", x, y)
-        args = ["-m", __name__, "--data", str(data), "--out", str(job / "result.json"),
-                "--replicas", str(num_replicas), "--global-batch-size", str(global_batch_size),
-                "--epochs", str(epochs), "--learning-rate", repr(float(learning_rate)),
-                "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed)]
-        launcher.run_child(args, name="MirroredStrategy child process", timeout=timeout, log_path=job / "child.log",
-                           echo=echo)
-        return MirroredComparison(**common.read_json(job / "result.json"))
-    finally:
-        shutil.rmtree(job, ignore_errors=True)
+    result = launcher.run_module_in_child(
+        __name__, x, y,
+        {"replicas": num_replicas, "global_batch_size": global_batch_size, "epochs": epochs,
+         "learning_rate": float(learning_rate), "hidden": tuple(hidden), "seed": seed},
+        name="MirroredStrategy child process", timeout=timeout, echo=echo,
+    )
+    return MirroredComparison(**result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the child process: train with ``MirroredStrategy`` and on one device, write both results."""
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="MirroredStrategy against one device")
-    parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
-    parser.add_argument("--examples", type=int, default=None)
-    parser.add_argument("--out", required=True, help="where to write the comparison as JSON")
+    parser = common.child_parser(f"python -m {__name__}", "MirroredStrategy against one device")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--global-batch-size", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--hidden", default="32")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     common.exit_with_parent()
     x, y = common.load_training_data(args.data, args.examples, args.seed)
@@ -185,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"split the CPU into {len(devices)} logical devices: {', '.join(devices)}", flush=True)
     result = compare_with_single_device(
         x, y, num_replicas=args.replicas, global_batch_size=args.global_batch_size, epochs=args.epochs,
-        learning_rate=args.learning_rate, hidden=tuple(int(h) for h in args.hidden.split(",")), seed=args.seed,
+        learning_rate=args.learning_rate, hidden=args.hidden, seed=args.seed,
     )
     common.write_json(args.out, asdict(result))
     print(f"{result.num_replicas} replicas, {result.steps} steps: max |w_mirrored - w_single| = "

@@ -31,15 +31,11 @@ Example::
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -211,33 +207,22 @@ def train_async(
         echo: print the child's progress lines as they come.
     """
     _check(num_workers, num_ps, steps, batch_size, learning_rate)
-    job = Path(tempfile.mkdtemp(prefix="dltips-ps-"))
-    try:
-        data = common.save_arrays(job / "data.npz", x, y)
-        args = ["-m", __name__, "--data", str(data), "--out", str(job / "result.json"),
-                "--workers", str(num_workers), "--ps", str(num_ps), "--steps", str(steps),
-                "--batch-size", str(batch_size), "--learning-rate", repr(float(learning_rate)),
-                "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed)]
-        launcher.run_child(args, name="parameter-server cluster", timeout=timeout, log_path=job / "cluster.log",
-                           echo=echo)
-        return AsyncResult(**common.read_json(job / "result.json"))
-    finally:
-        shutil.rmtree(job, ignore_errors=True)
+    result = launcher.run_module_in_child(
+        __name__, x, y,
+        {"workers": num_workers, "ps": num_ps, "steps": steps, "batch_size": batch_size,
+         "learning_rate": float(learning_rate), "hidden": tuple(hidden), "seed": seed},
+        name="parameter-server cluster", timeout=timeout, echo=echo,
+    )
+    return AsyncResult(**result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the child process that hosts the in-process cluster and runs the asynchronous training."""
-    parser = argparse.ArgumentParser(prog=f"python -m {__name__}", description="asynchronous parameter-server SGD")
-    parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
-    parser.add_argument("--examples", type=int, default=None)
-    parser.add_argument("--out", required=True, help="where to write the result as JSON")
+    parser = common.child_parser(f"python -m {__name__}", "asynchronous parameter-server SGD")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--ps", type=int, default=1)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--hidden", default="32")
-    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     common.exit_with_parent()
     x, y = common.load_training_data(args.data, args.examples, args.seed)
@@ -246,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure(seed=args.seed)
     result = train_async_here(
         x, y, num_workers=args.workers, num_ps=args.ps, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, hidden=tuple(int(h) for h in args.hidden.split(",")), seed=args.seed,
+        learning_rate=args.learning_rate, hidden=args.hidden, seed=args.seed,
     )
     common.write_json(args.out, asdict(result))
     print(f"{result.scheduled_steps} steps scheduled, {result.applied_updates} applied, "
