@@ -21,13 +21,15 @@ calls the technique module's own experiment and plotting functions; without
 ``dltips list`` and ``--help`` never import TensorFlow, so they answer at once;
 adapters import what they need when they run.
 
-Adding a technique is one adapter function in this module, for example::
+Adding an experiment is one adapter function in this module, for example::
 
-    @experiment("schedules", "Constant vs cosine learning rate on an MNIST subset")
-    def _schedules(options: RunOptions) -> ExperimentResult:
+    @experiment("warmup", "Cosine decay with and without warm-up on an MNIST subset")
+    def _warmup(options: RunOptions) -> ExperimentResult:
         from dltips import schedules  # imported only when this experiment runs
-        ...
-        return ExperimentResult(metrics={...}, figures={"schedules": fig})
+        with progress_bar("warmup", total=2):  # counts the runtime.progress lines below
+            for name in progress(["no warm-up", "warm-up"], "warmup"):
+                ...
+        return ExperimentResult(metrics={...}, table=[...], figures={"warmup": fig})
 """
 
 from __future__ import annotations
@@ -198,8 +200,8 @@ class _ProgressLinesToBar(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def progress_bar(desc: str, total: int) -> Iterator[tqdm]:
-    """A tqdm bar on stderr, advanced by the ``dltips.runtime.progress`` lines printed inside the block.
+def progress_bar(desc: str, total: int) -> Iterator[Any]:
+    """A tqdm bar on stderr (yielded), advanced by the ``dltips.runtime.progress`` lines printed inside the block.
 
     The technique modules' experiment functions report each finished model with
     such a line ("regularizers 2/6: L1 done in 3.1 s"), and so do the adapters'
