@@ -278,6 +278,7 @@ class Distiller(keras.Model):
         super().compile(optimizer=optimizer, metrics=metrics, **kwargs)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
+        """The student's logits (the teacher only enters the loss)."""
         return self.student(inputs, training=training)
 
     def compute_loss(
@@ -288,6 +289,12 @@ class Distiller(keras.Model):
         sample_weight: Any = None,
         training: bool = True,
     ) -> Any:
+        """The training loss of one batch: ``alpha`` · hard-label loss + (1 − ``alpha``) · soft-target loss.
+
+        Also updates the ``student_loss`` and ``distillation_loss`` trackers that
+        ``fit`` and ``evaluate`` report, and adds the student's own regularization
+        losses. ``sample_weight`` is not supported.
+        """
         if sample_weight is not None:
             raise ValueError("Distiller does not support sample_weight (class_weight or sample weights)")
         if y_pred is None:
