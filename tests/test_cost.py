@@ -59,3 +59,24 @@ def test_time_per_epoch_needs_a_compiled_model_and_matching_lengths():
     model = models.compile_classifier(models.mlp((8,)), "sgd")
     with pytest.raises(ValueError, match="same length"):
         cost.time_per_epoch(model, np.zeros((4, 28, 28)), np.zeros(3))
+
+
+def test_epoch_timer_times_every_epoch_and_leaves_out_the_first():
+    model = models.compile_classifier(models.mlp((8,), seed=0), "sgd")
+    x, y = np.zeros((96, 28, 28), "float32"), np.zeros(96, "uint8")
+    timer = cost.EpochTimer()
+    model.fit(x, y, batch_size=32, epochs=4, callbacks=[timer], verbose=0)
+    assert len(timer.wall_seconds) == len(timer.cpu_seconds) == 4 and timer.steps == 3
+    timing = timer.per_epoch(examples=96)
+    assert timing.wall_seconds == pytest.approx(float(np.median(timer.wall_seconds[1:])))
+    assert timing.cpu_seconds == pytest.approx(float(np.median(timer.cpu_seconds[1:])))
+    assert (timing.steps, timing.examples) == (3, 96) and timing.wall_seconds > 0
+    # The first epoch traces the training step; the later ones only run it.
+    assert timer.wall_seconds[0] > timing.wall_seconds
+    model.fit(x, y, batch_size=32, epochs=1, callbacks=[timer], verbose=0)  # a new fit starts a new record
+    assert len(timer.wall_seconds) == 1 and timer.per_epoch().wall_seconds == timer.wall_seconds[0]
+
+
+def test_epoch_timer_needs_a_timed_epoch():
+    with pytest.raises(ValueError, match="no epoch"):
+        cost.EpochTimer().per_epoch()

@@ -289,11 +289,14 @@ class Distiller(keras.Model):
         sample_weight: Any = None,
         training: bool = True,
     ) -> Any:
-        """The training loss of one batch: ``alpha`` · hard-label loss + (1 − ``alpha``) · soft-target loss.
+        """The loss of one batch: ``alpha`` times the hard-label loss plus ``1 − alpha`` times the soft-target loss.
 
-        Also updates the ``student_loss`` and ``distillation_loss`` trackers that
-        ``fit`` and ``evaluate`` report, and adds the student's own regularization
-        losses. ``sample_weight`` is not supported.
+        The student's own regularization losses are added. ``fit`` and ``evaluate``
+        call this method; it also updates the ``student_loss`` and
+        ``distillation_loss`` metrics.
+
+        Raises:
+            ValueError: ``sample_weight`` is given (sample or class weights are not supported).
         """
         if sample_weight is not None:
             raise ValueError("Distiller does not support sample_weight (class_weight or sample weights)")

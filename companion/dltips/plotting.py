@@ -53,22 +53,28 @@ def show_digits(
             raise ValueError(f"{name} must have one entry per image ({n}), got {len(seq)}")
     if columns < 1:
         raise ValueError(f"columns must be positive, got {columns!r}")
-    side = int(round(np.sqrt(images[0].size)))
     cols = min(columns, n)
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * 1.15 * rows), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
-        if i >= n:
-            continue
-        ax.imshow(images[i].reshape(side, side), cmap="gray_r")
-        if labels is not None and predictions is not None:
-            wrong = int(labels[i]) != int(predictions[i])
-            ax.set_title(f"{int(labels[i])}→{int(predictions[i])}", fontsize=9, color="tab:red" if wrong else "black")
-        elif labels is not None:
-            ax.set_title(str(int(labels[i])), fontsize=9)
+        if i < n:
+            _draw_digit(ax, images[i], None if labels is None else labels[i],
+                        None if labels is None or predictions is None else predictions[i])
     fig.tight_layout()
     return fig
+
+
+def _draw_digit(ax: Axes, image: np.ndarray, label: int | None = None, prediction: int | None = None) -> None:
+    """One digit, titled with its label, or ``label→prediction`` (red when wrong)."""
+    image = np.asarray(image)
+    side = int(round(np.sqrt(image.size)))
+    ax.imshow(image.reshape(side, side), cmap="gray_r")
+    if label is not None and prediction is not None:
+        wrong = int(label) != int(prediction)
+        ax.set_title(f"{int(label)}→{int(prediction)}", fontsize=9, color="tab:red" if wrong else "black")
+    elif label is not None:
+        ax.set_title(str(int(label)), fontsize=9)
 
 
 # --- descent ---
@@ -788,3 +794,54 @@ def plot_temperature_sweep(
     ax.set_title("Distilled student: test errors against temperature")
     ax.legend(fontsize=8)
     return ax
+
+
+# --- worked example ---
+
+
+def show_mistakes(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray,
+    predictions: Mapping[str, Sequence[int] | np.ndarray],
+    *,
+    per_model: int = 8,
+    size: float = 1.0,
+) -> Figure:
+    """The first ``per_model`` images each model gets wrong: one row per model, titled ``label→prediction``.
+
+    Args:
+        images: ``(n, 28, 28)`` or ``(n, 784)`` pixels, for example the test images.
+        labels: the true label of each image.
+        predictions: model name → that model's label for each image.
+        per_model: mistakes shown per model (a model with fewer shows them all).
+        size: inches per image.
+
+    Raises:
+        ValueError: no models, ``per_model`` below 1, or labels/predictions of another
+            length than images.
+
+    Example::
+
+        >>> preds = {"teacher": models.predict_labels(teacher, x_test)}  # doctest: +SKIP
+        >>> fig = show_mistakes(x_test, y_test, preds, per_model=6)  # doctest: +SKIP
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    if not predictions:
+        raise ValueError("predictions must hold at least one model")
+    if isinstance(per_model, bool) or not isinstance(per_model, (int, np.integer)) or per_model < 1:
+        raise ValueError(f"per_model must be a positive integer, got {per_model!r}")
+    for name, seq in (("labels", labels), *((f"predictions[{k!r}]", v) for k, v in predictions.items())):
+        if len(seq) != len(images):
+            raise ValueError(f"{name} must have one entry per image ({len(images)}), got {len(seq)}")
+    fig, axes = plt.subplots(len(predictions), per_model, figsize=(size * (per_model + 1.5), size * 1.2 * len(predictions)),
+                             squeeze=False)
+    for row, (name, predicted) in zip(axes, predictions.items()):
+        predicted = np.asarray(predicted)
+        wrong = np.flatnonzero(predicted != labels)[:per_model]
+        for ax in row:
+            ax.axis("off")
+        for ax, i in zip(row, wrong):
+            _draw_digit(ax, images[i], labels[i], predicted[i])
+        row[0].text(-0.15, 0.5, name, transform=row[0].transAxes, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
