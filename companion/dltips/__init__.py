@@ -75,13 +75,25 @@ def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None =
     _configure(seed, quiet=quiet, threads=threads)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def lazy_submodules(package: str, names: tuple[str, ...]) -> tuple[Any, Any]:
+    """Module-level ``__getattr__`` and ``__dir__`` (PEP 562) that import ``package.<name>`` on first use.
+
+    ``dltips`` and ``dltips.parallel`` use them so that importing a package
+    starts no TensorFlow until a submodule that needs it is touched.
+    """
+    namespace = importlib.import_module(package).__dict__
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            module = importlib.import_module(f"{package}.{name}")
+            namespace[name] = module
+            return module
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(names))
+
+    return __getattr__, __dir__
 
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBMODULES))
+__getattr__, __dir__ = lazy_submodules(__name__, _SUBMODULES)

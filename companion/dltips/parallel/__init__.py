@@ -22,21 +22,10 @@ Example::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dltips import lazy_submodules
 
 _SUBMODULES = ("common", "cost_model", "devices", "launcher", "mirrored", "multiworker", "parameter_server", "worker")
 
 __all__ = list(_SUBMODULES)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_SUBMODULES))
+__getattr__, __dir__ = lazy_submodules(__name__, _SUBMODULES)
