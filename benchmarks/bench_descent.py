@@ -101,7 +101,7 @@ def run(quick: bool = False) -> dict:
         model.set_weights(initial)
         wall, cpu = time.perf_counter(), time.process_time()
         history = descent.train_gradient_descent(
-            model, x[:n], y[:n], batch_size=BATCH_SIZE, lr=LEARNING_RATE, epochs=our_epochs, momentum=MOMENTUM,
+            model, x[:n], y[:n], batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, epochs=our_epochs, momentum=MOMENTUM,
             evaluate=False,
         )
         return history.seconds[-1], time.perf_counter() - wall - history.compile_seconds, time.process_time() - cpu

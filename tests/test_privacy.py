@@ -1,4 +1,4 @@
-"""dltips.privacy: DP-SGD agrees with brute-force per-example loops; the accountant with published values."""
+"""dltips.topics.privacy: DP-SGD agrees with brute-force per-example loops; the accountant with published values."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dltips import data, models, privacy
+from dltips import data, models
+from dltips.topics import privacy
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +98,7 @@ def test_train_dp_sgd_without_clipping_or_noise_is_plain_sgd(mnist_file):
     x, y = data.train_subset(64, seed=0, flatten=True)
     ours = models.mlp((8,), input_shape=(784,), seed=0)
     privacy.train_dp_sgd(ours, x, y, x[:10], y[:10], l2_norm_clip=None, noise_multiplier=0.0,
-                         learning_rate=0.1, batch_size=16, epochs=1, seed=5, show_progress=False)
+                         learning_rate=0.1, batch_size=16, epochs=1, seed=5, progress=False)
     reference = models.compile_classifier(models.mlp((8,), input_shape=(784,), seed=0), keras.optimizers.SGD(0.1))
     order = np.random.default_rng(5).permutation(64)
     reference.fit(x[order], y[order], batch_size=16, epochs=1, shuffle=False, verbose=0)
@@ -109,7 +110,7 @@ def test_train_dp_sgd_records_one_accuracy_per_epoch(mnist_file):
     x, y = data.train_subset(100, seed=0, flatten=True)
     result = privacy.train_dp_sgd(models.mlp((8,), input_shape=(784,), seed=0), x, y, x, y,
                                   l2_norm_clip=1.0, noise_multiplier=1.0, batch_size=25, epochs=2,
-                                  show_progress=False)
+                                  progress=False)
     assert len(result.test_accuracy) == 2 and len(result.mean_gradient_norm) == 2
     assert all(0.0 <= a <= 1.0 for a in result.test_accuracy)
 
@@ -124,7 +125,7 @@ def test_train_dp_sgd_refuses_bad_arguments(kwargs, name):
     model = models.mlp((4,), input_shape=(3,))
     x, y = np.zeros((10, 3), "float32"), np.zeros(10, "int64")
     with pytest.raises(ValueError, match=name):
-        privacy.train_dp_sgd(model, x, y, x, y, show_progress=False, **kwargs)
+        privacy.train_dp_sgd(model, x, y, x, y, progress=False, **kwargs)
 
 
 def test_rdp_of_the_unsampled_gaussian_is_alpha_over_two_sigma_squared():

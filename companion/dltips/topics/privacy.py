@@ -36,16 +36,15 @@ Example::
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from dltips.runtime import progress
+from dltips import models, runtime
 
 _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
@@ -113,7 +112,8 @@ def noisy_average(
     ]
 
 
-class DPTrainingResult(NamedTuple):
+@dataclass(frozen=True)
+class DPTrainingResult:
     """Test accuracy after each epoch, and the mean per-example gradient norm of each epoch (before clipping)."""
 
     test_accuracy: list[float]
@@ -149,7 +149,7 @@ def train_dp_sgd(
     batch_size: int = 64,
     epochs: int = 3,
     seed: int = 0,
-    show_progress: bool = True,
+    progress: bool = True,
 ) -> DPTrainingResult:
     """Train ``model`` with DP-SGD; ``l2_norm_clip=None, noise_multiplier=0`` is ordinary SGD on the same batches.
 
@@ -170,8 +170,6 @@ def train_dp_sgd(
             count, a negative noise multiplier, or noise without clipping.
     """
     _check_dp_arguments(l2_norm_clip, noise_multiplier, learning_rate, batch_size, epochs)
-    from dltips.models import accuracy
-
     optimizer = keras.optimizers.SGD(learning_rate, momentum=momentum)
     generator = tf.random.Generator.from_seed(seed)
     variables = model.trainable_variables
@@ -196,11 +194,11 @@ def train_dp_sgd(
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of training examples ({len(x)})")
     accuracies, mean_norms = [], []
     label = f"DP-SGD (C={l2_norm_clip}, sigma={noise_multiplier})" if l2_norm_clip else "SGD"
-    for _ in progress(range(epochs), label, label=lambda e: f"epoch {e + 1}", enabled=show_progress):
+    for _ in runtime.progress(range(epochs), label, label=lambda e: f"epoch {e + 1}", enabled=progress):
         order = rng.permutation(len(x))[: steps * batch_size].reshape(steps, batch_size)
         norms = [float(train_step(tf.constant(x[idx]), tf.constant(y[idx]))) for idx in order]
         mean_norms.append(float(np.mean(norms)))
-        accuracies.append(accuracy(model, x_test, y_test))
+        accuracies.append(models.evaluate(model, x_test, y_test).accuracy)
     return DPTrainingResult(accuracies, mean_norms, model)
 
 
