@@ -1,6 +1,7 @@
 # Two commands on a fresh machine: `make book` builds the book, `make test` runs every test.
-# Both create .venv and install the project with its extras the first time; `make test` also
-# installs what the browser test needs (Debian's chromium, a local MathJax) when it is missing.
+# Both create .venv and install the project with its extras the first time; `make test` first
+# installs what the browser test needs (Debian's chromium, a local MathJax) when it is missing,
+# and where it cannot (no apt-get, no root), stops at once and points at `make test-no-browser`.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,12 +24,13 @@ PYTEST = $(BIN)/pytest
 TESTS ?= tests
 NOTEBOOKS ?= chapters/
 
-.PHONY: install browser-deps check test test-notebooks book test-book-html bench strip clean help
+.PHONY: install browser-deps check test test-no-browser test-notebooks book test-book-html bench strip clean help
 
 help:
 	@echo "make book            build the book (executes the notebooks) into _build/html"
 	@echo "make test            unit tests, every notebook under nbval, the book build with warnings"
 	@echo "                     as errors, then the rendered book in headless Chromium and a link check"
+	@echo "make test-no-browser all of \`make test\` but the browser step (no Chromium needed)"
 	@echo "make check           unit tests only (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
@@ -58,8 +60,12 @@ test-notebooks: install
 test-book-html: install browser-deps
 	$(PYTEST) tests/test_book_html.py -m book
 
-# In this order: unit tests, notebooks under nbval, the book (-W -n), the rendered book.
-test: check test-notebooks book test-book-html
+# In this order: the browser test's dependencies (first, so that a machine that cannot install
+# them stops before the long steps), unit tests, notebooks under nbval, the book (-W -n), the
+# rendered book. `make test-no-browser` runs all but the browser step.
+test: browser-deps test-no-browser test-book-html
+
+test-no-browser: check test-notebooks book
 
 book: install
 	$(JB_BUILD)

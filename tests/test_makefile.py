@@ -52,3 +52,16 @@ def test_default_steps_collect_the_projects_tests_and_notebooks():
     assert unit.split()[1:3] == ["tests", "-m"]
     assert notebooks.endswith(" chapters/") and "--nbval-lax" in notebooks
     assert "-eq 5" not in result.stdout
+
+
+def test_test_no_browser_is_make_test_without_the_browser_step():
+    def steps(target: str) -> list[str]:
+        result = subprocess.run([MAKE, "-n", "-o", "install", target], cwd=ROOT, capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()
+
+    everything, no_browser = steps("test"), steps("test-no-browser")
+    assert everything[0] == ".ci/browser-deps", "make test must check the browser's dependencies first"
+    assert not any("browser-deps" in line or "test_book_html" in line for line in no_browser)
+    assert [line for line in everything if "browser-deps" not in line and "test_book_html" not in line] == no_browser
