@@ -215,7 +215,7 @@ def test_improved_conversion_is_below_the_basic_one_at_every_order():
 
 
 def test_improved_conversion_is_zero_when_the_kl_bound_already_gives_delta():
-    # δ ≥ sqrt(1 - exp(-ε_α)) bounds the total variation: (0, δ)-DP.
+    # δ > sqrt(1 - exp(-ε_α)) bounds the total variation: (0, δ)-DP.
     assert privacy.rdp_to_epsilon(1e-4, 2, 0.5, "improved") == 0.0
     assert privacy.rdp_to_epsilon(1e-4, 2, 0.5, "basic") > 0.5
 

@@ -257,7 +257,7 @@ def rdp_to_epsilon(rdp: float, order: float, delta: float, conversion: RdpConver
       Steinke, 2020, proposition 12), the one Google's ``dp_accounting``
       library, and through it TensorFlow Privacy, applies today:
       ``ε = ε_α + log(1 − 1/α) − (log δ + log α) / (α − 1)``, and ``ε = 0``
-      when ``δ ≥ sqrt(1 − exp(−ε_α))`` (the Rényi divergence of any order
+      when ``δ > sqrt(1 − exp(−ε_α))`` (the Rényi divergence of any order
       bounds the KL divergence, which bounds the total variation). Both extra
       terms are negative, so it is below the basic bound at every order.
 
@@ -279,7 +279,7 @@ def rdp_to_epsilon(rdp: float, order: float, delta: float, conversion: RdpConver
     if conversion == "basic":
         return rdp + math.log(1 / delta) / (order - 1)
     if conversion == "improved":
-        if delta**2 + math.expm1(-rdp) >= 0:
+        if delta**2 + math.expm1(-rdp) > 0:
             return 0.0
         epsilon = rdp + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
         return max(0.0, epsilon)
