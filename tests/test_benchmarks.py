@@ -328,3 +328,17 @@ def test_figure_helper():
         figure([], "s")
     with pytest.raises(ValueError):
         stats.summarize([], "s")
+
+
+def test_runner_marks_a_run_too_noisy_where_a_calibration_failed():
+    from benchmarks.__main__ import calibrations
+
+    a, b = synthetic_race(1.0, 0.03, 40)
+    fair = stats.calibration(stats.paired_ratios(b, a), clock="cpu")
+    a, b = synthetic_race(1.0, 0.03, 40, second_penalty=0.08, abba=False)
+    biased = stats.calibration(stats.paired_ratios(b, a), clock="wall")
+    results = {"overhead": {"calibration_ratio_cpu": fair, "calibration_ratio_wall": biased, "settings": {}},
+               "parallel": {"calibration": fair | {"clock": "wall"}, "results": []}}
+    passed, too_noisy = calibrations(results)
+    assert passed == {"overhead": {"cpu": True, "wall": False}, "parallel": {"wall": True}}
+    assert too_noisy == ["overhead wall"]
