@@ -56,3 +56,18 @@ def test_notebook_is_stored_without_outputs(stem):
     dirty = [i for i, c in enumerate(nb["cells"])
              if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, f"{stem}: cells {dirty} hold outputs or execution counts; run `make strip`"
+
+
+@pytest.mark.parametrize("stem", [stem for stem, _ in CHAPTERS])
+def test_code_fits_the_page_column(stem):
+    # The rendered book's code column holds about 80 characters; longer lines scroll sideways.
+    long = [(i, line) for i, c in enumerate(_notebook(stem)["cells"]) if c["cell_type"] == "code"
+            for line in "".join(c["source"]).splitlines() if len(line) > 80]
+    assert not long, f"{stem}: code lines longer than 80 characters: {long[:5]}"
+
+
+@pytest.mark.parametrize("stem", [stem for stem, _ in CHAPTERS])
+def test_chapter_ends_with_its_key_points(stem):
+    headings = [line for c in _notebook(stem)["cells"] if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    assert headings and headings[-1] == "## Key points", f"{stem}: the last section must be its Key points"
