@@ -53,6 +53,11 @@ def test_code_math_links_and_labels_are_not_prose():
     assert _unbacked(cells) == []
 
 
+def test_a_number_inside_a_quotation_of_the_article_is_the_articles():
+    cells = [_md("## S\n\nThe article sets 「学习率设为0.01」 (a rate of 0.01), then 「epochs=10」.")]
+    assert _unbacked(cells) == ["0.01"]
+
+
 @pytest.mark.book
 @pytest.mark.parametrize("page", check_numbers.pages(), ids=lambda p: p.stem)
 def test_every_number_of_the_built_book_is_backed(page, built_html):

@@ -14,6 +14,9 @@ accepts a number when:
 * **allowed**: it is a small count (0 to 10), or listed in ``chapters/numbers.yml`` with a
   reason (the constants of the set-up: image sizes, layer widths, years, versions).
 
+A number inside a quotation of the source article, ``「…」``, is the article's, not the
+book's: it is not read (``tests/test_article.py`` checks the quotation is verbatim).
+
 Outputs come from the executed notebooks: by default the execution cache of the last book
 build (``_build/.jupyter_cache``; run ``make book`` first), or, with ``--execute``, a fresh
 execution of the notebooks named on the command line (slow; for one chapter while writing it).
@@ -51,6 +54,7 @@ _INLINE = [  # removed from each sentence before its numbers are read
     re.compile(r"`[^`\n]*`"),                              # inline code
     re.compile(r"\]\([^)]*\)"),                            # link targets
     re.compile(r"https?://\S+"),                           # addresses
+    re.compile(r"「[^」]*」"),                               # the article's words, quoted (tests/test_article.py)
 ]
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z*(\"'])|\n\s*\n|\n(?=\s*[-*|] )|\n(?=\|)")
 
