@@ -56,6 +56,13 @@ def pages() -> dict[str, str]:
     return texts
 
 
+def code_sources() -> dict[str, str]:
+    """The code cells of every notebook (a comment or a string can quote the article too)."""
+    return {path.name: "\n\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                                    if c["cell_type"] == "code")
+            for path in sorted(CHAPTERS.glob("*.ipynb"))}
+
+
 def marked_blocks(markdown: str) -> list[str]:
     """The bodies of the fenced blocks with the article marker on the line right above them."""
     return [m["body"] for m in FENCE.finditer(markdown) if _marked(markdown, m.start())]
@@ -85,7 +92,7 @@ def dangling_markers(markdown: str) -> int:
 
 
 def quotes(markdown: str) -> list[str]:
-    """Every ``「…」`` quote of the page, code blocks included (a code comment can quote too)."""
+    """Every ``「…」`` quote of a text, fenced blocks included."""
     return [m["text"] for m in QUOTE.finditer(markdown)]
 
 
@@ -167,7 +174,8 @@ def test_every_marked_block_is_the_articles_code_verbatim(name, article):
 @pytest.mark.parametrize("name", sorted(pages()))
 def test_every_corner_bracket_quote_is_verbatim(name, article):
     text = normalize(article)
-    wrong = [q for q in quotes(pages()[name]) if not appears_in(q, text)]
+    found = quotes(pages()[name]) + quotes(code_sources().get(name, ""))
+    wrong = [q for q in found if not appears_in(q, text)]
     assert not wrong, f"{name}: 「…」 quotes that are not in the article verbatim: {wrong}"
 
 
