@@ -12,7 +12,8 @@ mini-batch             anything in between          ``ceil(len(x) / batch_size)`
 
 Each update averages the gradient of the loss over one batch ``B`` and moves
 the weights against it with :func:`dltips.descent.apply_sgd_update`, the update
-rule that ``keras.optimizers.SGD`` applies (see ``dltips.descent.update``).
+rule that ``keras.optimizers.SGD`` applies: one
+:func:`~dltips.descent.gradient_descent_step` per batch (see ``dltips.descent.update``).
 
 Example::
 
@@ -40,7 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from dltips.checks import check_int, check_number
-from dltips.descent.update import LossFn, apply_sgd_update, make_velocities, objective_and_gradients, penalty
+from dltips.descent.update import LossFn, gradient_descent_step, make_velocities, penalty
 
 __all__ = ["DescentHistory", "epoch_batches", "train_gradient_descent", "train_with_keras_sgd"]
 
@@ -218,10 +219,10 @@ def train_gradient_descent(
     so an epoch has ``ceil(len(x) / batch_size)`` updates and uses every
     example exactly once.
 
-    Each update computes ``g``, the gradient of the batch's mean loss plus the
-    model's weight penalties (:func:`objective_and_gradients`, with
-    ``tf.GradientTape`` inside a ``tf.function``), then applies
-    :func:`apply_sgd_update`.
+    Each update is one :func:`~dltips.descent.gradient_descent_step` inside a
+    ``tf.function``: ``g``, the gradient of the batch's mean loss plus the
+    model's weight penalties (with ``tf.GradientTape``), then
+    :func:`~dltips.descent.apply_sgd_update`.
 
     Args:
         model: a built Keras model; its trainable weights are updated in place.
@@ -298,10 +299,8 @@ def _compiled_step(
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
     def train_step(indices: tf.Tensor) -> tf.Tensor:
-        objective, gradients = objective_and_gradients(model, loss_fn, tf.gather(x_all, indices), tf.gather(y_all, indices))
-        apply_sgd_update(variables, gradients, velocities, learning_rate=learning_rate, momentum=momentum,
-                         nesterov=nesterov)
-        return objective
+        return gradient_descent_step(model, loss_fn, tf.gather(x_all, indices), tf.gather(y_all, indices), velocities,
+                                     learning_rate=learning_rate, momentum=momentum, nesterov=nesterov)
 
     tic = time.perf_counter()
     step = train_step.get_concrete_function()
