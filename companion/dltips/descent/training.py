@@ -130,7 +130,10 @@ class DescentHistory:
         return float(self.eval_seconds[hits[0]]) if len(hits) else math.inf
 
 
-def epoch_batches(num_examples: int, batch_size: int, *, epoch: int, seed: int = 0, shuffle: bool = True) -> list[np.ndarray]:
+def epoch_batches(
+    num_examples: int, batch_size: int, *, epoch: int, seed: int = 0,
+    shuffle: bool = True,
+) -> list[np.ndarray]:
     """The example indices of each batch of one epoch, in order.
 
     The order is a permutation drawn from ``(seed, epoch)`` (or ``0..n-1`` when
@@ -145,8 +148,11 @@ def epoch_batches(num_examples: int, batch_size: int, *, epoch: int, seed: int =
         >>> [len(b) for b in epoch_batches(10, 4, epoch=0)]
         [4, 4, 2]
     """
-    order = np.random.default_rng([seed, epoch]).permutation(num_examples) if shuffle else np.arange(num_examples)
-    return [order[i : i + batch_size] for i in range(0, num_examples, batch_size)]
+    order = np.arange(num_examples)
+    if shuffle:  # a new order every epoch, the same for the same (seed, epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(num_examples)
+    return [order[i : i + batch_size]
+            for i in range(0, num_examples, batch_size)]
 
 
 def _is_int(value: object) -> bool:

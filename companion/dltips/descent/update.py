@@ -80,7 +80,8 @@ def apply_sgd_update(
         >>> round(float(w[0]), 6), round(float(v[0][0]), 6)
         (0.8, -0.2)
     """
-    lr, mu = _check_update(variables, gradients, velocities, learning_rate, momentum)
+    lr, mu = _check_update(variables, gradients, velocities,
+                           learning_rate, momentum)
     if mu == 0:  # plain SGD: no velocity
         for w, g in zip(variables, gradients):
             w.assign_sub(g * lr)
@@ -157,7 +158,8 @@ def gradient_descent_step(
         >>> float(model.get_weights()[0][0, 0])  # 1 - 0.25 · 2·(1 - 0)
         0.5
     """
-    objective, gradients = objective_and_gradients(model, loss_fn, x_batch, y_batch)
+    objective, gradients = objective_and_gradients(
+        model, loss_fn, x_batch, y_batch)
     apply_sgd_update(model.trainable_variables, gradients, velocities,
                      learning_rate=learning_rate, momentum=momentum,
                      nesterov=nesterov)

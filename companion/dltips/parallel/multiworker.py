@@ -98,7 +98,9 @@ def _is_chief(strategy: Any) -> bool:
     )
 
 
-def synchronous_train_step(strategy: Any, model: Any, optimizer: Any, global_batch_size: int) -> Callable[[Any], Any]:
+def synchronous_train_step(
+    strategy: Any, model: Any, optimizer: Any, global_batch_size: int,
+) -> Callable[[Any], Any]:
     """The step of synchronous data-parallel SGD: ``train_step(batches)`` runs one step, returns its loss.
 
     Each replica takes its slice of the next global batch (from a distributed
