@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from dltips.tables import format_table
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+if TYPE_CHECKING:  # reading a recording needs no Matplotlib; only plot_book_cost imports it
+    import matplotlib.figure
 
 __all__ = [
     "CONFIDENCE",
@@ -236,7 +236,7 @@ def table(section: dict[str, Any]) -> str:
     return format_table(rows, ["figure", "median", "interval", "runs", "target", "verdict"])
 
 
-def plot_book_cost(book: dict[str, Any]) -> Figure:
+def plot_book_cost(book: dict[str, Any]) -> matplotlib.figure.Figure:
     """Bars: the time to execute each chapter against its budget, with the interval of the median where recorded.
 
     Args:
