@@ -28,13 +28,14 @@ NOTEBOOKS ?= chapters/
 
 help:
 	@echo "make book            build the book (executes the notebooks) into _build/html"
-	@echo "make test            unit tests, every notebook under nbval, the book build with warnings"
+	@echo "make test            unit tests, every notebook under nbval (outside the repository, in a fresh"
+	@echo "                     environment with only the wheel), the book build with warnings"
 	@echo "                     as errors, then the rendered book in headless Chromium and a link check"
 	@echo "make test-no-browser all of \`make test\` but the browser step (no Chromium needed)"
 	@echo "make check           lint, doctests and unit tests (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
-	@echo "make bench           run the benchmarks; writes benchmarks/results/latest.json (about 45 min)"
+	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about 45 min)"
 	@echo "make student         the student edition (exercises, no solutions) in _build/student-edition"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 
@@ -64,8 +65,14 @@ doctest: install
 unit: install
 	$(PYTEST) $(TESTS) -m "not book"
 
+# Every notebook under nbval, as a reader runs it: tools/run_outside.py builds the wheel, installs
+# it in a fresh virtual environment (the wheel's declared dependencies come from an environment
+# cached under DLTIPS_ENV_CACHE, default ~/.cache/dltips/envs, created once per set of
+# dependencies), copies each notebook into an empty folder outside the repository, and runs
+# pytest there with nothing of the checkout on the path. A notebook that reads a file of the
+# checkout, or a file the wheel does not carry, fails here.
 test-notebooks: install
-	$(PYTEST) --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
+	$(PY) tools/run_outside.py pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 
 # The rendered book in headless Chromium, the internal link check and the API page's coverage.
 # Reuses _build/html (in `make test`, the book just built); builds it if it is missing.
@@ -73,7 +80,8 @@ test-book-html: install browser-deps
 	$(PYTEST) tests/test_book_html.py tests/test_numbers.py -m book
 
 # In this order: the browser test's dependencies (first, so that a machine that cannot install
-# them stops before the long steps), unit tests, notebooks under nbval, the book (-W -n), the
+# them stops before the long steps), unit tests, notebooks under nbval (outside the repository,
+# from the wheel), the book (-W -n), the
 # rendered book. `make test-no-browser` runs all but the browser step.
 test: browser-deps test-no-browser test-book-html
 

@@ -31,7 +31,7 @@ Rounds are added until every interval is narrower than 5 % or a race has run
 for 150 s (at least 16 rounds); a full run takes 1 to 6 minutes.
 
 Run ``python -m benchmarks.bench_descent`` from the project root; it writes
-``benchmarks/results/descent.json`` (``--quick`` prints a short check instead).
+``companion/dltips/recordings/descent.json`` (``--quick`` prints a short check instead).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ import os
 import platform
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from benchmarks import stats
@@ -55,9 +54,10 @@ from benchmarks.common import (
     epoch_clock,
     race,
     ratio_figures,
+    recording_path,
 )
 
-RESULT_FILE = Path(__file__).resolve().parent / "results" / "descent.json"
+RESULT_FILE = recording_path("descent")
 BATCH_SIZE = 256
 LEARNING_RATE = 0.1
 MOMENTUM = 0.9

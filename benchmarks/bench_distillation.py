@@ -4,8 +4,8 @@ Hinton, Vinyals and Dean (2015) train a 2×1200 ReLU teacher with dropout and a 
 student on all of MNIST and report test errors out of 10,000 (teacher 67, small net
 146, distilled small net 74). This benchmark runs :func:`dltips.distillation.distillation_experiment`
 in that setting (the paper's teacher, the students on all 60,000 images, longer
-training) and writes the result to ``benchmarks/results/distillation.json``; the book
-shows the recorded numbers. It takes about 15 minutes of CPU time on two cores::
+training) and writes the result to ``companion/dltips/recordings/distillation.json``; the book
+shows the recorded numbers (``dltips.recorded("distillation")``). It takes about 15 minutes of CPU time on two cores::
 
     python -m benchmarks.bench_distillation          # full run, writes the JSON file
     python -m benchmarks.bench_distillation --quick  # a smoke test in well under a minute
@@ -17,10 +17,11 @@ import argparse
 import json
 import platform
 import time
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results" / "distillation.json"
+from benchmarks.common import recording_path
+
+RESULTS = recording_path("distillation")
 
 FULL = dict(
     teacher_hidden=(1200, 1200),

@@ -21,7 +21,8 @@ the small one, which has no target; about 9 minutes in all.
 
 Run ``python benchmarks/bench_parallel.py`` (``--quick`` for a short check that
 writes nothing unless ``--out`` is given) on an otherwise idle machine with at
-least two cores; it writes ``benchmarks/results/parallel.json``, which the book reads.
+least two cores; it writes ``companion/dltips/recordings/parallel.json``, which the book reads
+(``dltips.recorded("parallel")``).
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ sys.path.insert(0, str(ROOT / "companion"))  # the checkout's dltips, installed 
 sys.path.insert(0, str(ROOT))  # benchmarks.*, when run as a script
 
 from benchmarks import stats  # noqa: E402
-from benchmarks.common import Clocks, calibration_figures, describe_race, race  # noqa: E402
+from benchmarks.common import Clocks, calibration_figures, describe_race, race, recording_path  # noqa: E402
 from dltips.parallel import common, launcher  # noqa: E402
 from dltips.parallel.multiworker import worker_args  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "parallel.json"
+RESULTS = recording_path("parallel")
 SMALL = "small (MLP 784-128-10)"
 LARGE = "large (MLP 784-1024-1024-10)"
 MODELS = {  # name: hidden layer sizes of the MLP on 28×28 inputs

@@ -9,7 +9,7 @@ accuracy and the share of updates made at a fifth of the peak rate or less. The
 chapter reads the recording and checks every claim on every seed. About 10
 minutes of CPU time on two cores::
 
-    python -m benchmarks.bench_schedule_seeds          # writes benchmarks/results/schedule_seeds.json
+    python -m benchmarks.bench_schedule_seeds          # records companion/dltips/recordings/schedule_seeds.json
     python -m benchmarks.bench_schedule_seeds --quick  # two seeds at tiny sizes; prints, writes nothing
 """
 
@@ -20,10 +20,11 @@ import json
 import os
 import platform
 import time
-from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results" / "schedule_seeds.json"
+from benchmarks.common import recording_path
+
+RESULTS = recording_path("schedule_seeds")
 SEEDS = (0, 1, 2, 3, 4)
 QUICK_SEEDS = (0, 1)
 

@@ -22,13 +22,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from benchmarks import stats
+from dltips.recordings import is_calibration
 
 Figure = dict[str, Any]
 Clocks = dict[str, float]
 CLOCK_NAMES = {"cpu": "CPU time", "wall": "wall time"}
+#: Where the recorded results go: the package's data in this checkout, so that they ship with
+#: ``dltips`` and a chapter reads them with ``dltips.recorded(name)`` wherever it runs.
+RECORDINGS = Path(__file__).resolve().parents[1] / "companion" / "dltips" / "recordings"
+
+
+def recording_path(name: str) -> Path:
+    """The file of the recording ``name`` (``dltips.recorded(name)`` reads it once the package is installed)."""
+    return RECORDINGS / f"{name}.json"
 
 
 def figure(samples: list[float], unit: str, **extra: Any) -> Figure:
@@ -170,7 +180,7 @@ def calibration_figures(name: str, result: Race, *, clocks: Sequence[str] = ("cp
 
 def calibration_passed(figures: dict[str, Figure]) -> dict[str, bool]:
     """Per clock, whether the calibration figures among ``figures`` passed."""
-    return {fig["clock"]: bool(fig["passed"]) for fig in figures.values() if stats.is_calibration(fig)}
+    return {fig["clock"]: bool(fig["passed"]) for fig in figures.values() if is_calibration(fig)}
 
 
 def describe_race(name: str, figures: dict[str, Figure]) -> str:
@@ -178,7 +188,7 @@ def describe_race(name: str, figures: dict[str, Figure]) -> str:
     parts = []
     for fig in figures.values():
         lo, hi = fig["interval"]
-        verdict = ("passed" if fig["passed"] else "FAILED") if stats.is_calibration(fig) else fig.get("verdict", "")
+        verdict = ("passed" if fig["passed"] else "FAILED") if is_calibration(fig) else fig.get("verdict", "")
         parts.append(f"{CLOCK_NAMES.get(fig.get('clock'), '')} {fig['value']:.3f} [{lo:.3f}, {hi:.3f}] {verdict}")
     first = next(iter(figures.values()))
     return f"{name}: {'; '.join(parts)} ({first['n']} rounds, {first.get('stopped', '')})"

@@ -34,8 +34,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+# A figure's format is defined where the book reads it (dltips.recordings, shipped with the
+# package), its default confidence included; `dltips.recordings.is_calibration` tells a calibration race.
+from dltips.recordings import CONFIDENCE
+
 Verdict = Literal["met", "missed", "undecided", "too noisy"]
-CONFIDENCE = 0.95
 RESAMPLES = 10_000
 SEED = 0
 RESOLUTION = 0.05  # the difference a run should resolve: a 5 % ratio
@@ -217,8 +220,3 @@ def calibration(ratios: Sequence[float], **extra: Any) -> dict[str, Any]:
         rounds_for_5_percent=rounds_needed(ratios),
     )
     return fig
-
-
-def is_calibration(fig: Any) -> bool:
-    """Whether a figure is a calibration case (a path raced against itself)."""
-    return isinstance(fig, dict) and fig.get("role") == "calibration"

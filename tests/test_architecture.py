@@ -9,7 +9,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "companion" / "dltips"
 FOUNDATION = {"_lazy", "checks", "tables", "experiments"}
-SHARED = {"data", "models", "costs", "figures", "runtime"}
+SHARED = {"data", "models", "costs", "figures", "runtime", "recordings"}
 TECHNIQUES = {"regularization", "schedules", "descent", "parallel", "distillation", "topics", "baseline"}
 TOP = {"cli", "__main__"}
 

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from benchmarks import bench_book, report, stats
-from benchmarks.common import calibration_figures, calibration_passed, figure, race, ratio_figures
+from benchmarks.common import RECORDINGS, calibration_figures, calibration_passed, figure, race, ratio_figures
+from dltips import recordings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,7 +181,7 @@ def test_spread_is_relative_and_undefined_for_differences():
 def test_calibration_passes_for_a_fair_race_of_a_path_against_itself():
     a, b = synthetic_race(1.0, 0.05, 40)
     fig = stats.calibration(stats.paired_ratios(b, a))
-    assert fig["passed"] and fig["role"] == "calibration" and stats.is_calibration(fig)
+    assert fig["passed"] and fig["role"] == "calibration" and recordings.is_calibration(fig)
     assert fig["rounds_for_5_percent"] >= 40 and not fig["resolves_5_percent"]
     passed = []
     for seed in range(100):
@@ -216,7 +217,7 @@ def test_ratio_figures_carry_the_calibration_verdict_per_clock():
     assert figs["models_ratio_wall"]["interval_verdict"] == "met"
 
 
-# --- the report -----------------------------------------------------------------------------
+# --- the report (dltips.recordings: the Performance page's tables and verdicts) ---------------
 
 
 def _recorded() -> dict:
@@ -234,36 +235,54 @@ def _recorded() -> dict:
 
 
 def test_report_table_shows_interval_and_verdict():
-    text = report.table(_recorded()["results"]["overhead"])
+    text = recordings.table(_recorded()["results"]["overhead"])
     assert "| figure | median | interval | runs | target | verdict |" in text
     assert "| models ratio (CPU time) |" in text and "| met |" in text
     assert "**missed**" in text and "passed: holds 1" in text
     assert "settings" not in text
-    legacy = report.table({"models_ratio": {"value": 0.96, "unit": "ratio", "spread": [0.8, 1.2], "n": 5,
-                                            "target": ">= 0.95 ratio", "met": True}})
+    legacy = recordings.table({"models_ratio": {"value": 0.96, "unit": "ratio", "spread": [0.8, 1.2], "n": 5,
+                                                "target": ">= 0.95 ratio", "met": True}})
     assert "not recorded" in legacy and "not judged (median met)" in legacy
-    assert "(75%)" in report.table(_recorded()["results"]["book"])
+    assert "(75%)" in recordings.table(_recorded()["results"]["book"])
 
 
 def test_closing_note_gives_each_ratio_and_the_calibration_with_intervals():
-    note = report.closing_note(_recorded())
+    note = recordings.closing_note(_recorded())
     lines = note.splitlines()
     assert any(line.startswith("overhead: calibration ratio (CPU time) = 1.0") and "calibration passed" in line
                for line in lines)
     assert any("models ratio (wall time)" in line and line.endswith("missed") for line in lines)
     assert lines[-1] == "targets: 2 met, 1 missed"
-    assert report.missed_targets(_recorded()) == [
-        f"overhead: models ratio (wall time) = {report._fmt(_recorded()['results']['overhead']['models_ratio_wall']['value'])}"
+    assert recordings.missed_targets(_recorded()) == [
+        f"overhead: models ratio (wall time) = {recordings._fmt(_recorded()['results']['overhead']['models_ratio_wall']['value'])}"
         " ratio (target >= 0.95 ratio)"
     ]
 
 
-def test_report_reads_the_recorded_file():
+def test_report_reads_the_recorded_run_the_package_ships():
     recorded = report.load()
-    assert report.closing_note(recorded).splitlines()[-1].startswith("targets:")
+    assert recorded == recordings.recorded("latest")
+    assert recordings.closing_note(recorded).splitlines()[-1].startswith("targets:")
     for name in ("book", "overhead", "startup"):
-        assert report.table(recorded["results"][name]).count("\n") >= 2
-    assert report.parallel_table(recorded["results"]["parallel"]).count("\n") >= 5
+        assert recordings.table(recorded["results"][name]).count("\n") >= 2
+    assert recordings.parallel_table(recorded["results"]["parallel"]).count("\n") >= 5
+
+
+def test_report_prints_the_verdicts_of_a_run(tmp_path, capsys):
+    run = _recorded() | {"machine": recordings.recorded("latest")["machine"], "quick": True}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert report.main([str(tmp_path / "run.json")]) == 0
+    out = capsys.readouterr().out
+    assert "A --quick check, not a record." in out and "targets: 2 met, 1 missed" in out
+    assert "targets missed:\noverhead: models ratio (wall time)" in out
+    with pytest.raises(FileNotFoundError, match="python -m benchmarks --out"):
+        report.load(tmp_path / "missing.json")
+
+
+def test_distillation_table_lists_the_teacher_first():
+    lines = recordings.distillation_table(recordings.recorded("distillation")).splitlines()
+    assert lines[0].startswith("| model | test errors (of 10,000) |")
+    assert [line.split("|")[1].strip() for line in lines[2:4]] == ["teacher", "student, scratch"]
 
 
 # --- the runner -----------------------------------------------------------------------------
@@ -293,7 +312,7 @@ def test_quick_run_writes_valid_json(tmp_path):
     startup = data["results"]["startup"]
     assert {"import_dltips", "load_mnist_from_file"} <= set(startup)
     assert all(_is_figure(f) and len(f["interval"]) == 2 for f in startup.values())
-    assert "| import dltips |" in report.table(startup)
+    assert "| import dltips |" in recordings.table(startup)
 
 
 def test_unknown_benchmark_is_a_usage_error(tmp_path):
@@ -345,3 +364,27 @@ def test_runner_marks_a_run_too_noisy_where_a_calibration_failed():
     passed, too_noisy = calibrations(results)
     assert passed == {"overhead": {"cpu": True, "wall": False}, "parallel": {"wall": True}}
     assert too_noisy == ["overhead wall"]
+
+
+def test_a_quick_check_never_replaces_the_recordings(tmp_path, monkeypatch):
+    from benchmarks import __main__ as runner
+    from benchmarks import bench_startup
+
+    before = {p.name: p.read_bytes() for p in RECORDINGS.glob("*.json")}
+    monkeypatch.setattr(runner, "DEFAULT_OUT", tmp_path / "latest.json")
+    monkeypatch.setattr(runner, "machine", lambda: {"cores": 2})
+    monkeypatch.setattr(bench_startup, "run", lambda quick: {"import_dltips": figure([0.01], "s")})
+    assert runner.main(["--quick", "--only", "startup"]) == 0
+    assert not list(tmp_path.iterdir()), "a --quick check without --out wrote a file"
+    assert {p.name: p.read_bytes() for p in RECORDINGS.glob("*.json")} == before
+
+
+def test_benchmarks_record_into_the_package():
+    from benchmarks import __main__ as runner
+    from benchmarks import bench_descent, bench_distillation, bench_parallel
+
+    assert RECORDINGS == ROOT / "companion" / "dltips" / "recordings"
+    assert runner.DEFAULT_OUT == RECORDINGS / "latest.json"
+    assert {bench_parallel.RESULTS, bench_distillation.RESULTS, bench_descent.RESULT_FILE} == {
+        RECORDINGS / "parallel.json", RECORDINGS / "distillation.json", RECORDINGS / "descent.json"}
+    assert not (ROOT / "benchmarks" / "results").exists(), "recordings belong in the package (dltips.recorded)"

@@ -53,3 +53,10 @@ def test_epochs_or_prefers_the_command_line_then_quick_then_default():
 def test_jsonable_turns_numpy_into_python_and_nan_into_null():
     value = {"a": np.float32(1.5), "b": np.array([1, 2]), "c": (math.nan, math.inf), 3: [np.int64(4)]}
     assert experiments.jsonable(value) == {"a": 1.5, "b": [1, 2], "c": [None, None], "3": [4]}
+
+
+def test_registered_lists_the_book_order_whatever_was_imported_first():
+    code = ("import dltips.distillation, dltips.descent; from dltips import experiments; "
+            "print(list(experiments.registered()))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(["baseline", "regularization", "schedules", "descent", "parallel", "distillation"])

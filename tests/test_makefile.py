@@ -43,8 +43,9 @@ def test_notebook_step_fails_when_it_finds_no_notebook(tmp_path):
 
 def test_default_steps_collect_the_projects_tests_and_notebooks():
     # The defaults the overrides above replace: the unit tests and every chapter notebook.
-    result = subprocess.run([MAKE, "-n", "-o", "install", "check", "test-notebooks"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run([MAKE, "--no-print-directory", "-n", "-o", "install", "check", "test-notebooks"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     ruff, doctests, unit, notebooks = [line for line in result.stdout.splitlines() if "pytest" in line or "ruff" in line]
     assert ruff.endswith("ruff check .") and doctests.endswith("--doctest-modules -p no:cacheprovider companion/dltips")
@@ -54,9 +55,11 @@ def test_default_steps_collect_the_projects_tests_and_notebooks():
 
 
 def test_test_no_browser_is_make_test_without_the_browser_step():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+
     def steps(target: str) -> list[str]:
-        result = subprocess.run([MAKE, "-n", "-o", "install", target], cwd=ROOT, capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run([MAKE, "--no-print-directory", "-n", "-o", "install", target], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         return result.stdout.splitlines()
 

@@ -26,6 +26,7 @@ and the ground they share:
 ``dltips.runtime``          seeding, quieter TensorFlow logs, progress bars
 ``dltips.experiments``      the registry of experiments that ``dltips run`` dispatches to
 ``dltips.baseline``         the baseline experiment every technique improves on
+``dltips.recordings``       the recorded benchmark results the book shows, and their tables
 ``dltips.cli``              the ``dltips`` command
 ==========================  ==========================================================
 
@@ -33,11 +34,16 @@ Modules are imported on first use, so ``import dltips`` is fast and does not
 start TensorFlow::
 
     >>> import dltips
-    >>> dltips.__version__
-    '0.1.0'
+    >>> dltips.__all__
+    ['__version__', 'configure', 'recorded']
+
+``dltips.__version__`` is the one place the version is written: the build
+(``pyproject.toml``), the chapters' install cell and the release tag derive from it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from dltips._lazy import attach
 
@@ -47,12 +53,12 @@ __getattr__, __dir__ = attach(
     __name__,
     (
         "data", "models", "costs", "figures", "tables", "checks", "runtime", "experiments", "baseline",
-        "regularization", "schedules", "descent", "parallel", "distillation", "topics", "cli",
+        "recordings", "regularization", "schedules", "descent", "parallel", "distillation", "topics", "cli",
     ),
     export_from=(),
 )
 
-__all__ = ["__version__", "configure"]
+__all__ = ["__version__", "configure", "recorded"]
 
 
 def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
@@ -68,3 +74,29 @@ def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None =
     from dltips.runtime import configure as _configure
 
     _configure(seed, quiet=quiet, threads=threads)
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A recorded benchmark result the book shows, read from the package's data.
+
+    Shortcut for :func:`dltips.recordings.recorded`: it needs neither TensorFlow nor
+    the repository, so a chapter reads its recordings wherever it runs.
+
+    Args:
+        name: one of :func:`dltips.recordings.names` (``"parallel"``, ``"distillation"``, ...).
+
+    Returns:
+        The recording, as the JSON file the benchmark wrote.
+
+    Raises:
+        ValueError: ``name`` is not a recording; the message lists the recordings there are.
+
+    Example::
+
+        >>> import dltips
+        >>> dltips.recorded("distillation")["settings"]["teacher_hidden"]
+        [1200, 1200]
+    """
+    from dltips.recordings import recorded as _recorded
+
+    return _recorded(name)

@@ -1,7 +1,7 @@
 """The baseline: an MLP on a class-balanced MNIST subset, the reference every technique improves on.
 
 :func:`baseline_experiment` trains the book's MLP with Adam and records its
-per-epoch history; ``dltips run baseline`` (:func:`command`) runs it with the
+per-epoch history; ``dltips run baseline`` (``command``) runs it with the
 book's defaults and draws its learning curves.
 """
 

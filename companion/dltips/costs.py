@@ -125,7 +125,7 @@ class EpochTiming:
 
     @property
     def examples_per_second(self) -> float:
-        """Training throughput: examples per wall-clock second."""
+        """The training throughput, in examples per wall-clock second."""
         return self.examples / self.wall_seconds
 
 

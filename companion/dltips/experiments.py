@@ -156,7 +156,9 @@ def registered() -> dict[str, Experiment]:
     """Every registered experiment by name, the five techniques' included (their packages are imported, lazily)."""
     for package in PACKAGES:
         importlib.import_module(package)
-    return dict(_REGISTRY)
+    # The book's order (the baseline, then the techniques as the chapters teach them), whatever was imported first.
+    order = ["baseline", *(package.rpartition(".")[2] for package in PACKAGES)]
+    return dict(sorted(_REGISTRY.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
 
 
 def figure_of(drawing: Any) -> matplotlib.figure.Figure:

@@ -1,7 +1,7 @@
 """The gradient-descent race: batch sizes 1 (SGD), 32, 256 and all (BGD) on the same problem.
 
 :func:`descent_race` is the experiment of chapter 3, of ``dltips run descent``
-(:func:`command`) and of the benchmarks; its defaults are the book's settings:
+(``command``) and of the benchmarks; its defaults are the book's settings:
 softmax regression (an MLP without hidden layers) on 10,000 MNIST images, each
 batch size with a learning rate that suits it and enough epochs to reach a
 similar loss, the loss measured on the whole training set.

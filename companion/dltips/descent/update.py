@@ -26,11 +26,9 @@ import tensorflow as tf
 
 from dltips.checks import check_number
 
-__all__ = [
-    "LossFn", "apply_sgd_update", "gradient_descent_step", "make_velocities", "objective_and_gradients", "penalty",
-]
+__all__ = ["apply_sgd_update", "gradient_descent_step", "make_velocities", "objective_and_gradients", "penalty"]
 
-LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]  # loss(y_true, y_pred) -> a scalar, averaged over the batch
 
 
 def make_velocities(variables: Sequence[tf.Variable]) -> list[tf.Variable]:

@@ -1,7 +1,7 @@
 """The distillation experiment: teacher, students from scratch, on pseudo-labels and distilled, measured like the paper.
 
 :func:`distillation_experiment` is the experiment of chapter 3, of ``dltips run
-distillation`` (:func:`command`) and of the benchmarks; its defaults are the
+distillation`` (``command``) and of the benchmarks; its defaults are the
 book's laptop-sized settings. Each model is measured as Hinton et al. report
 theirs (test errors out of 10,000) and as a deployment would (parameters, saved
 size, inference time).

@@ -8,8 +8,8 @@
 :mod:`~dltips.parallel.launcher`          start workers with ``TF_CONFIG``, always end them
 :mod:`~dltips.parallel.parameter_server`  asynchronous ``ParameterServerStrategy`` and staleness
 :mod:`~dltips.parallel.cost_model`        ring all-reduce α-β model of time per step
-:mod:`~dltips.parallel.experiment`        the scaling experiment (``dltips run parallel``)
-:mod:`~dltips.parallel.figures`           measured and projected scaling, staleness
+``dltips.parallel.experiment``             the scaling experiment (``dltips run parallel``)
+``dltips.parallel.figures``                measured and projected scaling, staleness
 ========================================  ===================================================
 
 Submodules load on first use, so ``import dltips.parallel`` starts no

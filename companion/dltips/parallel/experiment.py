@@ -1,7 +1,7 @@
 """The parallel-SGD experiment: synchronous training on 1 and 2 worker processes, measured and projected.
 
 :func:`scaling_experiment` is the experiment of ``dltips run parallel``
-(:func:`command`) and of the benchmarks; its defaults are the book's settings: a
+(``command``) and of the benchmarks; its defaults are the book's settings: a
 model large enough for its compute to outweigh the all-reduce on two cores,
 one thread per worker (a worker stands for one machine), the first steps left
 out of the throughput (they trace the graph). The cost model fitted to the two

@@ -1,7 +1,7 @@
 """The regularization experiment: the same MLP trained with each regularizer, measured alike.
 
 :func:`compare_regularizers` is the experiment of the chapter, of ``dltips run
-regularization`` (:func:`command`) and of the benchmarks: its defaults are the
+regularization`` (``command``) and of the benchmarks: its defaults are the
 book's settings. Every variant starts from the same weights and sees the same
 batches; curves are measured in inference mode, without the penalty
 (:class:`dltips.models.EvaluateEachEpoch`), so they compare directly.

@@ -1,7 +1,7 @@
 """The learning-rate experiment: one MLP, one SGD budget, eight plans for the rate.
 
 :func:`compare_schedules` is the experiment of chapter 3, of the FAQ, of
-``dltips run schedules`` (:func:`command`) and of the benchmarks; its defaults
+``dltips run schedules`` (``command``) and of the benchmarks; its defaults
 (and :func:`book_schedules`, the five decays over the budget) are the book's
 settings, written once here.
 """

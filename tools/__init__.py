@@ -1,0 +1,1 @@
+"""Maintenance scripts of the book: run from the repository root (``python tools/<script>.py``)."""
