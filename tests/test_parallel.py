@@ -6,12 +6,15 @@ CPU each), so the models and step counts are tiny.
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 import numpy as np
 import psutil
 import pytest
 
 from dltips.data import train_subset
-from dltips.parallel import devices, launcher, mirrored, multiworker, parameter_server, worker
+from dltips.parallel import common, devices, launcher, mirrored, multiworker, parameter_server, worker
 
 TOLERANCE = 1e-5
 
@@ -67,6 +70,41 @@ def test_multiworker_loop_matches_single_device_training(examples):
     assert multiworker.max_abs_difference(two.weights, one.weights) < TOLERANCE
     np.testing.assert_allclose(two.losses, one.losses, atol=1e-5)
     assert two.losses[-1] < two.losses[0]
+
+
+# One process, several replicas: MirroredStrategy over logical CPUs, driven by the custom loop.
+MIRRORED_LOOP = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from dltips.runtime import configure
+    configure(seed=0)
+    from dltips.parallel.devices import split_cpu
+    devices = split_cpu(2)
+    import tensorflow as tf
+    from dltips.parallel import common
+    from dltips.parallel.multiworker import max_abs_difference, train_custom_loop
+    x, y = common.load_training_data(sys.argv[1])
+    kwargs = dict(steps=20, global_batch_size=32, hidden=(16,), seed=3)
+    single = train_custom_loop(x, y, **kwargs)
+    result = {}
+    for n in (1, 2):  # a second multi-device MirroredStrategy in the same process fails in TensorFlow itself
+        mirrored = train_custom_loop(x, y, strategy=tf.distribute.MirroredStrategy(devices[:n]), **kwargs)
+        result[n] = [mirrored.num_replicas, max_abs_difference(mirrored.weights, single.weights),
+                     float(np.max(np.abs(np.subtract(mirrored.losses, single.losses))))]
+    print(json.dumps(result))
+""")
+
+
+def test_custom_loop_with_several_replicas_in_one_process_matches_single_device_training(examples, tmp_path):
+    """Each replica must get its own slice of the global batch, also when one input pipeline feeds several."""
+    x, y = examples
+    data = common.save_arrays(tmp_path / "data.npz", x, y)
+    log = launcher.run_child(["-c", MIRRORED_LOOP, str(data)], name="mirrored custom loop", timeout=300).log
+    result = json.loads(log.strip().splitlines()[-1])
+    for n, (replicas, weights, losses) in result.items():
+        assert replicas == int(n)
+        assert weights < TOLERANCE, f"{n} replicas: weights differ from one device by {weights:.2e}"
+        assert losses < TOLERANCE, f"{n} replicas: losses differ from one device by {losses:.2e}"
 
 
 def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):

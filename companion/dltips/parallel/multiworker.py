@@ -74,18 +74,31 @@ def max_abs_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> floa
 def global_batches(strategy: Any, x: np.ndarray, y: np.ndarray, global_batch_size: int, start_step: int = 0) -> Any:
     """A distributed iterator: step ``s`` takes examples ``s·B`` to ``s·B + B − 1`` (cycling); replica ``r`` gets slice ``r``.
 
-    Each input pipeline builds the whole global batch and keeps its own
-    contiguous slice, so the N replicas together see exactly the batch a single
-    device would, in the same order. ``start_step`` skips the batches of steps
-    already done (resuming from a checkpoint).
+    Each input pipeline (one per worker process) builds the whole global batch
+    and cuts it into one contiguous slice of ``B/N`` examples per replica; the
+    slices of the pipeline's own replicas follow one another, since a pipeline
+    hands its consecutive elements to its replicas in turn. The N replicas
+    together thus see exactly the batch a single device would, in the same
+    order, whether a worker holds one replica or several (``MirroredStrategy``
+    over several devices in one process). ``start_step`` skips the batches of
+    steps already done (resuming from a checkpoint).
     """
     import tensorflow as tf
 
     def replica_batches(context: tf.distribute.InputContext) -> tf.data.Dataset:
         per_replica = context.get_per_replica_batch_size(global_batch_size)
-        lo = context.input_pipeline_id * per_replica
+        local = context.num_replicas_in_sync // context.num_input_pipelines  # replicas fed by this pipeline
+        lo = context.input_pipeline_id * local * per_replica
+        hi = lo + local * per_replica
+
+        def own_slices(xb: tf.Tensor, yb: tf.Tensor) -> tf.data.Dataset:
+            # (B, ...) -> (local, B/N, ...): one element per replica of this pipeline, in replica order.
+            xs = tf.reshape(xb[lo:hi], [local, per_replica, *x.shape[1:]])
+            ys = tf.reshape(yb[lo:hi], [local, per_replica, *y.shape[1:]])
+            return tf.data.Dataset.from_tensor_slices((xs, ys))
+
         dataset = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(global_batch_size, drop_remainder=True)
-        return dataset.skip(start_step).map(lambda xb, yb: (xb[lo : lo + per_replica], yb[lo : lo + per_replica]))
+        return dataset.skip(start_step).flat_map(own_slices)
 
     return iter(strategy.distribute_datasets_from_function(replica_batches))
 
