@@ -197,6 +197,47 @@ def test_a_failed_worker_is_a_short_error_and_other_bugs_keep_their_traceback(re
         cli.main(["run", "bug", "--out", str(tmp_path)])
 
 
+def _reads_mnist(options):
+    from dltips import data
+
+    data.train_subset(100)
+    raise AssertionError("the bad MNIST file was read without an error")
+
+
+def _bad_mnist_files(folder: Path) -> dict[str, Path]:
+    import struct
+    import zipfile
+
+    def npz(name: str, header: str, payload: bytes = b"") -> Path:
+        text = header + " " * (63 - (10 + len(header)) % 64) + "\n"
+        member = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1") + payload
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            for key in ("x_train", "y_train", "x_test", "y_test"):
+                archive.writestr(f"{key}.npy", member)
+        return folder / name
+
+    idx = folder / "idx"
+    idx.mkdir()
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (idx / stem).write_bytes(struct.pack(">HBB", 0, 0x08, 3) + bytes(4))  # 3 dimensions announced, 1 given
+    return {
+        "garbled npz header": npz("garbled.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (6"),
+        "a terabyte announced": npz("huge.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (1000000000000,), }",
+                                    bytes(10)),
+        "IDX header cut short": idx,
+    }
+
+
+def test_a_bad_mnist_file_is_a_one_line_error_naming_it(register, tmp_path, capsys, monkeypatch):
+    register("reads-mnist", _reads_mnist)
+    for problem, path in _bad_mnist_files(tmp_path).items():
+        monkeypatch.setenv("DLTIPS_MNIST", str(path))
+        assert cli.main(["run", "reads-mnist", "--out", str(tmp_path / "out")]) == cli.RUN_ERROR, problem
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("dltips: error: "), (problem, lines)
+        assert str(path) in lines[0], problem
+
+
 # --- every experiment, in a child process ---
 
 FIGURES = {
