@@ -6,8 +6,14 @@ CPU each), so the models and step counts are tiny.
 
 from __future__ import annotations
 
+import _thread
 import json
+import socket
+import tempfile
 import textwrap
+import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import psutil
@@ -107,6 +113,39 @@ def test_custom_loop_with_several_replicas_in_one_process_matches_single_device_
         assert losses < TOLERANCE, f"{n} replicas: losses differ from one device by {losses:.2e}"
 
 
+def test_workers_stop_at_once_when_asked_and_cannot_be_reached_from_outside(examples, tmp_path, monkeypatch):
+    """TensorFlow takes SIGTERM over in a multi-worker strategy; the launcher's request must still end the workers."""
+    x, y = examples
+    monkeypatch.setattr(launcher, "GRACE_SECONDS", 30.0)  # a worker ignoring SIGTERM would hold us this long
+    data = common.save_arrays(tmp_path / "data.npz", x, y)
+    ports = launcher.free_ports(2)
+    args = multiworker.worker_args(str(data), tmp_path / "out", steps=100_000, global_batch_size=32, hidden=(16,),
+                                   log_every=20)
+    reached, asked = [], []
+
+    def stop_once_training() -> None:
+        logs = [tmp_path / f"worker-{i}.log" for i in range(2)]
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(p.exists() and ": step 20 " in p.read_text() for p in logs):
+            time.sleep(0.1)
+        for port in ports:  # the workers' gRPC servers listen on every interface of their own network only
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                reached.append(port)
+            except OSError:
+                pass
+        asked.append(time.perf_counter())
+        _thread.interrupt_main()
+
+    threading.Thread(target=stop_once_training, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        launcher.launch_workers(args, 2, ports=ports, log_dir=tmp_path, timeout=240)
+    assert asked, "the workers never trained"
+    stopped_in = time.perf_counter() - asked[0]
+    assert stopped_in < 10, f"the workers took {stopped_in:.1f} s to stop (SIGTERM ignored until SIGKILL?)"
+    assert not reached, f"worker ports {reached} were reachable from outside the job"
+
+
 def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     x, y = examples
     kwargs = dict(steps=24, global_batch_size=32, hidden=(16,), checkpoint_dir=tmp_path, checkpoint_every=5)
@@ -116,6 +155,8 @@ def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     assert "simulated failure after step 13" in info.value.log_tail
     assert all(launcher.port_is_free(p) for p in ports), "a worker port is still bound"
     resumed = multiworker.train_multiworker(x, y, num_workers=2, **kwargs)
+    # The killed worker's scratch checkpoints (beside the chief's, not in the temporary folder) are gone.
+    assert not list(tmp_path.glob("workertemp_*"))
     assert resumed.start_step == 10, "the last checkpoint before the kill was step 10"
     assert resumed.final_step == 24 and len(resumed.losses) == 14
     assert any("resumed from the checkpoint of step 10" in log for log in resumed.worker_logs)
@@ -123,9 +164,16 @@ def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     assert multiworker.max_abs_difference(resumed.weights, uninterrupted.weights) < TOLERANCE
 
 
+def _autograph_files() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("__autograph_generated_file*")}
+
+
 def test_parameter_server_run_trains_and_counts_its_updates(examples):
     x, y = examples
+    autograph_before = _autograph_files()
     result = parameter_server.train_async(x, y, num_workers=2, steps=60, batch_size=32, hidden=(16,))
+    # The child ends with os._exit (its servers never stop), so TensorFlow's own clean-up never runs.
+    assert _autograph_files() == autograph_before, "the child's autograph files were left behind"
     assert result.scheduled_steps == 60 and len(result.staleness) == len(result.losses) == 60
     assert result.applied_updates == 60, "every scheduled step must reach the parameter server"
     assert result.optimizer_iterations <= result.applied_updates
@@ -138,25 +186,35 @@ def test_parameter_server_run_trains_and_counts_its_updates(examples):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"num_workers": 0}, "num_workers must be at least 1, got 0"),
+        ({"num_workers": 0}, "num_workers must be an integer >= 1, got 0"),
         ({"num_workers": 3}, "global_batch_size must be a positive multiple of the number of replicas \\(3\\)"),
-        ({"num_workers": 2, "steps": 0}, "steps must be at least 1"),
-        ({"num_workers": 2, "learning_rate": -0.1}, "learning_rate must be positive"),
+        ({"num_workers": 2, "steps": 0}, "steps must be an integer >= 1"),
+        ({"num_workers": 2, "learning_rate": -0.1}, "learning_rate must be a number in \\(0.0, inf\\)"),
+        # Each of these used to start the workers, which then failed on their own command line.
+        ({"num_workers": 2, "threads": 0}, "threads must be an integer >= 1, got 0"),
+        ({"num_workers": 2, "checkpoint_every": -1}, "checkpoint_every must be an integer >= 0, got -1"),
+        ({"num_workers": 2, "steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
+        ({"num_workers": 2, "hidden": (0,)}, "hidden must be an integer >= 1, got 0"),
+        # 100 workers used to start (56 processes before it was stopped); now the machine's limit says no.
+        ({"num_workers": launcher.max_local_workers() + 1}, "is more than this machine can hold: at most \\d+ local worker"),
         ({"num_workers": 2, "crash_at_step": 3, "crash_worker": 2}, "crash_worker must be in \\[0, 1\\]"),
     ],
 )
-def test_multiworker_refuses_bad_arguments_before_starting(examples, kwargs, message):
+def test_multiworker_refuses_bad_arguments_before_starting(examples, kwargs, message, monkeypatch):
     x, y = examples
+    started = []
+    monkeypatch.setattr(launcher, "_start", lambda *args, **kwargs: started.append(args) or pytest.fail("a worker started"))
     settings = {"steps": 5, "global_batch_size": 32, **kwargs}
     with pytest.raises(ValueError, match=message):
         multiworker.train_multiworker(x, y, **settings)
+    assert not started
 
 
 def test_other_entry_points_refuse_bad_arguments(examples):
     x, y = examples
-    with pytest.raises(ValueError, match="num_workers must be at least 1"):
+    with pytest.raises(ValueError, match="num_workers must be an integer >= 1"):
         parameter_server.train_async(x, y, num_workers=0)
-    with pytest.raises(ValueError, match="num_ps must be at least 1"):
+    with pytest.raises(ValueError, match="num_ps must be an integer >= 1"):
         parameter_server.train_async(x, y, num_ps=0)
     with pytest.raises(ValueError, match="global_batch_size must be a positive multiple"):
         mirrored.compare_in_child(x, y, num_replicas=2, global_batch_size=33)
