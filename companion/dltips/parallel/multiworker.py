@@ -335,7 +335,7 @@ def train_multiworker(
             warmup_steps=warmup_steps, threads=threads, crash_at_step=crash_at_step,
             crash_worker=crash_worker, crash_mode=crash_mode,
         )
-        finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, log_dir=job_dir, echo=echo)
+        finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, echo=echo)
         reports = [common.read_json(job_dir / f"result-{i}.json") for i in range(num_workers)]
         chief = reports[0]
         return LoopResult(
