@@ -237,11 +237,11 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     Example::
 
         >>> import struct, tempfile, os
-        >>> folder = tempfile.mkdtemp()
-        >>> path = os.path.join(folder, "labels-idx1-ubyte")
-        >>> with open(path, "wb") as f:  # header: 0, 0, type 0x08, 1 dimension of size 3
-        ...     _ = f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 1]))
-        >>> read_idx(path).tolist()
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     path = os.path.join(folder, "labels-idx1-ubyte")
+        ...     with open(path, "wb") as f:  # header: 0, 0, type 0x08, 1 dimension of size 3
+        ...         _ = f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 1]))
+        ...     read_idx(path).tolist()
         [7, 2, 1]
     """
     path = Path(path)

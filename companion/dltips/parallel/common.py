@@ -9,9 +9,9 @@ Example::
 
     >>> import numpy as np, tempfile, os
     >>> from dltips.parallel.common import save_arrays, load_training_data
-    >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
-    >>> _ = save_arrays(path, np.zeros((4, 28, 28), np.float32), np.arange(4))
-    >>> [a.shape for a in load_training_data(path)]
+    >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+    ...     path = save_arrays(os.path.join(folder, "data.npz"), np.zeros((4, 28, 28), np.float32), np.arange(4))
+    ...     [a.shape for a in load_training_data(str(path))]
     [(4, 28, 28), (4,)]
 """
 
