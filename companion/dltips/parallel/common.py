@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_sizes
 
 if TYPE_CHECKING:
     import keras
@@ -157,9 +157,7 @@ def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
         >>> check_hidden([128, 64])
         (128, 64)
     """
-    if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
-        raise ValueError(f"hidden must be a sequence of layer sizes (integers >= 1), got {hidden!r}")
-    return tuple(check_int("hidden", h) for h in hidden)
+    return check_sizes("hidden", hidden)
 
 
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:

@@ -498,6 +498,12 @@ def run_child(
     :class:`WorkerError` quoting the end of the log. ``log_path`` keeps the log
     there; by default it is removed with the call's temporary folder.
 
+    Raises:
+        ValueError: ``timeout`` not a finite number > 0, before the process starts.
+        RuntimeError: ``loopback_only=True`` where the system cannot isolate the process.
+        WorkerError: the process exited with a non-zero status or was killed.
+        WorkerTimeout: it ran past ``timeout``.
+
     Example::
 
         >>> run_child(["-c", "print(6 * 7)"]).log
