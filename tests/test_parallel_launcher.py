@@ -225,24 +225,34 @@ def test_workers_exit_when_the_launcher_itself_is_killed(tmp_path):
 
 # A worker that, like TensorFlow's servers, listens on every interface, then reaches its peer.
 NETWORK_WORKER = textwrap.dedent("""
-    import json, os, socket, sys, time
+    import json, os, socket, sys, threading, time
     config = json.loads(os.environ["TF_CONFIG"])
     index = config["task"]["index"]
     peers = [tuple(w.split(":")) for w in config["cluster"]["worker"]]
     server = socket.socket(); server.bind(("", int(peers[index][1]))); server.listen()
-    report = {"interfaces": [name for _, name in socket.if_nameindex()],
-              "namespace": os.readlink("/proc/self/ns/net")}
-    with open(os.path.join(sys.argv[1], f"ready-{index}"), "w") as f:
-        f.write(json.dumps(report))
+
+    def greet():  # whoever connects learns that it reached this worker
+        while True:
+            connection, _ = server.accept()
+            connection.sendall(f"dltips test worker {index}".encode()); connection.close()
+
+    threading.Thread(target=greet, daemon=True).start()
     other = peers[1 - index]
-    for _ in range(200):  # the peer may not listen yet
+    for _ in range(600):  # the peer may not listen yet
         try:
-            socket.create_connection((other[0], int(other[1])), timeout=1).close()
-            break
+            with socket.create_connection((other[0], int(other[1])), timeout=1) as s:
+                greeting = s.recv(64)
+            if greeting.startswith(b"dltips test worker"):
+                break
         except OSError:
-            time.sleep(0.05)
+            pass
+        time.sleep(0.1)
     else:
         sys.exit(f"worker {index} cannot reach its peer at {other}")
+    report = {"interfaces": [name for _, name in socket.if_nameindex()],
+              "namespace": os.readlink("/proc/self/ns/net")}
+    with open(os.path.join(sys.argv[1], f"ready-{index}"), "w") as f:  # only once the peer was reached
+        f.write(json.dumps(report))
     while not os.path.exists(os.path.join(sys.argv[1], "stop")):
         time.sleep(0.05)
     print(json.dumps(report), flush=True)
@@ -259,13 +269,15 @@ def test_workers_listen_on_the_loopback_interface_only(tmp_path):
     reached = []
 
     def probe_from_outside() -> None:
-        deadline = time.time() + 60
+        deadline = time.time() + 150
         while len(list(tmp_path.glob("ready-*"))) < 2 and time.time() < deadline:
             time.sleep(0.05)
         for port in ports:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-                reached.append(port)
+            try:  # a connection may reach another program that took the port meanwhile: only a greeting counts
+                with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+                    s.settimeout(2)
+                    if s.recv(64).startswith(b"dltips test worker"):
+                        reached.append(port)
             except OSError:
                 pass
         (tmp_path / "stop").touch()
@@ -273,7 +285,7 @@ def test_workers_listen_on_the_loopback_interface_only(tmp_path):
     prober = threading.Thread(target=probe_from_outside, daemon=True)
     prober.start()
     done = launcher.launch_workers([str(script), str(tmp_path)], 2, ports=ports, command=[sys.executable],
-                                   timeout=90)
+                                   timeout=180)
     prober.join()
     reports = [json.loads(d.log.strip().splitlines()[-1]) for d in done]
     assert [r["interfaces"] for r in reports] == [["lo"], ["lo"]], "the workers must see no network but the loopback"
