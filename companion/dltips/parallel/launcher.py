@@ -124,6 +124,8 @@ def max_local_workers() -> int:
 
     Each local worker is a TensorFlow process of about ``WORKER_MEMORY_BYTES``;
     the memory counted is what is available now (``MemAvailable`` on Linux).
+    Two workers are always allowed, so that the book's examples run (slowly,
+    if memory is short) on any machine.
 
     Example::
 
@@ -135,7 +137,7 @@ def max_local_workers() -> int:
     available = _available_memory()
     if available is not None:
         limit = min(limit, available // WORKER_MEMORY_BYTES)
-    return max(1, int(limit))
+    return max(2, int(limit))
 
 
 def _available_memory() -> int | None:
