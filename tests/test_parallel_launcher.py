@@ -55,8 +55,24 @@ def worker_script(tmp_path: Path) -> Path:
     return path
 
 
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE  # a zombie holds no port, runs nothing
+    except psutil.NoSuchProcess:
+        return False
+
+
 def _children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if p.status() != psutil.STATUS_ZOMBIE]
+    return [p for p in psutil.Process().children(recursive=True) if _running(p)]
+
+
+@pytest.fixture(autouse=True)
+def no_process_left_behind():
+    """After every test, no process of ours runs (tests/conftest.py checks the temporary folder)."""
+    before = {p.pid for p in _children()}
+    yield
+    left = [p for p in _children() if p.pid not in before]
+    assert not left, f"processes left behind: {left}"
 
 
 def _listening_ports() -> set[int]:
