@@ -201,7 +201,20 @@ def _stamp() -> str:
 
 @contextlib.contextmanager
 def incomplete_marker(folder: Path, what: str) -> Iterator[None]:
-    """Keep ``folder/INCOMPLETE`` while the block runs; say in it why, if the block does not finish."""
+    """Keep ``folder/INCOMPLETE`` while the block runs; say in it why, if the block does not finish.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     try:
+        ...         with incomplete_marker(Path(folder), "a run"):
+        ...             raise KeyboardInterrupt
+        ...     except KeyboardInterrupt:
+        ...         pass
+        ...     (Path(folder) / MARKER).read_text().startswith("a run was interrupted (Ctrl-C)")
+        True
+    """
     marker = folder / MARKER
     marker.write_text(f"{what} started at {_stamp()} and has not finished: the results in this folder are "
                       "not complete.\n", encoding="utf-8")

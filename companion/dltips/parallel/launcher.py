@@ -408,7 +408,7 @@ def _private_network(loopback_only: bool | None) -> _loopback.LoopbackNamespace 
                    "which have no authentication, will listen on every network interface of this machine")
         if loopback_only:
             raise RuntimeError(message) from exc
-        warnings.warn(message + "; use it on a trusted network only", RuntimeWarning, stacklevel=3)
+        warnings.warn(message + "; use it on a trusted network only", RuntimeWarning, stacklevel=4)
         return None
 
 
