@@ -177,6 +177,9 @@ def article_to_keras_lambda(lam: float, m: int) -> float:
 def keras_to_article_lambda(lam: float, m: int) -> float:
     """The inverse of :func:`article_to_keras_lambda`: ``λ_article = 2m · λ_keras``.
 
+    Raises:
+        ValueError: ``lam`` negative or ``m`` not a positive integer.
+
     Example::
 
         >>> keras_to_article_lambda(0.001, m=1000)
@@ -205,7 +208,7 @@ def dropout(x: TensorLike, rate: float, *, training: bool, seed: int | None = No
         seed: an integer gives the same mask every call; ``None`` draws a new one.
 
     Raises:
-        ValueError: ``rate`` outside ``[0, 1)``.
+        ValueError: ``rate`` outside ``[0, 1)``, or a ``seed`` that is not an integer.
 
     Example::
 
@@ -214,6 +217,8 @@ def dropout(x: TensorLike, rate: float, *, training: bool, seed: int | None = No
         True
     """
     rate = _check_rate(rate)
+    if seed is not None:
+        check_int("seed", seed, minimum=-(2**63))
     x = keras.ops.convert_to_tensor(x)
     if not training or rate == 0.0:
         return x
@@ -230,6 +235,14 @@ def l2_to_weight_decay(lam: float) -> float:
 
     Keras's decay step is ``w ← w − η·weight_decay·w``; the gradient of
     ``λ·Σw²`` is ``2λw``, hence the factor 2.
+
+    Raises:
+        ValueError: ``lam`` negative or not finite.
+
+    Example::
+
+        >>> l2_to_weight_decay(0.005)
+        0.01
     """
     return 2.0 * _check_lambda(lam, "lam")
 
@@ -282,12 +295,13 @@ def keras_l2_vs_weight_decay(
 
     Raises:
         ValueError: ``lam`` negative, ``learning_rate`` not positive, ``steps``
-            or ``batch_size`` not a positive integer.
+            or ``batch_size`` not a positive integer, ``seed`` not an integer >= 0.
     """
     lam = _check_lambda(lam, "lam")
     learning_rate = _check_positive(learning_rate, "learning_rate")
     steps = _check_count(steps, "steps")
     batch_size = _check_count(batch_size, "batch_size")
+    check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x = rng.random((steps * batch_size, 20), dtype=np.float32)
     y = rng.integers(0, 3, size=steps * batch_size)
