@@ -1,9 +1,13 @@
-"""Shared test set-up: point dltips at the MNIST copy beside the checkout, keep TensorFlow quiet."""
+"""Shared test set-up: point dltips at the MNIST copy beside the checkout, keep TensorFlow quiet,
+and check that no test leaves a temporary folder of ours behind."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,42 @@ sys.path.insert(0, str(ROOT))  # the benchmarks live beside the package, not in 
 if not os.environ.get("DLTIPS_MNIST") and SHARED_MNIST.is_file():
     os.environ["DLTIPS_MNIST"] = str(SHARED_MNIST)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Every temporary file of the session (this process's and its child processes') goes to a folder of
+# its own, so that what a test leaves behind is told apart from what other programs put in the
+# system's temporary folder. pytest's own tmp_path folders stay in the system's.
+SYSTEM_TMP = tempfile.gettempdir()
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="pytest-dltips-session-"))
+os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", SYSTEM_TMP)
+os.environ["TMPDIR"] = str(SESSION_TMP)
+tempfile.tempdir = str(SESSION_TMP)
+# Removed at exit, after TensorFlow has removed the autograph files of this process (atexit runs last in first).
+atexit.register(shutil.rmtree, SESSION_TMP, ignore_errors=True)
+
+OURS = ("dltips-*", "ckpt-*")  # the temporary folders and files the package makes
+
+
+def temporary_leftovers() -> set[str]:
+    """The temporary folders and files of ours now in the session's temporary folder."""
+    return {p.name for pattern in OURS for p in SESSION_TMP.glob(pattern)}
+
+
+@pytest.fixture(autouse=True)
+def no_temporary_folder_left_behind(request):
+    """Fail the test after which a temporary folder or file of ours remains."""
+    before = temporary_leftovers()
+    yield
+    left = temporary_leftovers() - before
+    if left:
+        pytest.fail(f"{request.node.nodeid} left temporary files behind in {SESSION_TMP}: {sorted(left)}", pytrace=False)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """After the whole session (module and session fixtures included), nothing of ours may remain."""
+    left = temporary_leftovers()
+    if left:
+        print(f"\nthe test session left temporary files behind in {SESSION_TMP}: {sorted(left)}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

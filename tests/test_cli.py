@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -77,6 +79,8 @@ BAD_INPUTS = {
     "no technique": (["run"], "technique"),
     "no command": ([], "a command is required"),
     "unknown command": (["train"], "invalid choice: 'train'"),
+    "empty --out": (["run", "baseline", "--quick", "--out", ""], "--out"),  # used to write into the current folder
+    "blank --out": (["run", "baseline", "--quick", "--out", "  "], "--out"),
 }
 
 
@@ -195,6 +199,98 @@ def test_a_failed_worker_is_a_short_error_and_other_bugs_keep_their_traceback(re
     assert err.startswith("dltips: error: worker 1 was killed by SIGKILL") and "step 13" in err
     with pytest.raises(RuntimeError, match="a bug in an experiment"):
         cli.main(["run", "bug", "--out", str(tmp_path)])
+
+
+def _reads_mnist(options):
+    from dltips import data
+
+    data.train_subset(100)
+    raise AssertionError("the bad MNIST file was read without an error")
+
+
+def _bad_mnist_files(folder: Path) -> dict[str, Path]:
+    import struct
+    import zipfile
+
+    def npz(name: str, header: str, payload: bytes = b"") -> Path:
+        text = header + " " * (63 - (10 + len(header)) % 64) + "\n"
+        member = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1") + payload
+        with zipfile.ZipFile(folder / name, "w") as archive:
+            for key in ("x_train", "y_train", "x_test", "y_test"):
+                archive.writestr(f"{key}.npy", member)
+        return folder / name
+
+    idx = folder / "idx"
+    idx.mkdir()
+    for stem in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        (idx / stem).write_bytes(struct.pack(">HBB", 0, 0x08, 3) + bytes(4))  # 3 dimensions announced, 1 given
+    return {
+        "garbled npz header": npz("garbled.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (6"),
+        "a terabyte announced": npz("huge.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (1000000000000,), }",
+                                    bytes(10)),
+        "IDX header cut short": idx,
+    }
+
+
+def test_a_bad_mnist_file_is_a_one_line_error_naming_it(register, tmp_path, capsys, monkeypatch):
+    register("reads-mnist", _reads_mnist)
+    for problem, path in _bad_mnist_files(tmp_path).items():
+        monkeypatch.setenv("DLTIPS_MNIST", str(path))
+        assert cli.main(["run", "reads-mnist", "--out", str(tmp_path / "out")]) == cli.RUN_ERROR, problem
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("dltips: error: "), (problem, lines)
+        assert str(path) in lines[0], problem
+
+
+def _interrupted(options):
+    raise KeyboardInterrupt
+
+
+def _refused(options):
+    raise ValueError("an argument the experiment refused")
+
+
+def _fails_while_saving(options):
+    result = _diverging(options)
+
+    def half_written(path, **kwargs):
+        Path(path).write_bytes(b"\x89PNG half a figure")
+        raise OSError(28, "No space left on device")
+
+    result.figures["curve"].savefig = half_written
+    return result
+
+
+def test_a_run_replaces_the_results_of_an_earlier_one_and_leaves_only_whole_files(register, tmp_path, capsys):
+    register("diverging", _diverging)
+    (tmp_path / "metrics.json").write_text(json.dumps({"figures": ["old_curve.png", "curve.png"]}))
+    (tmp_path / "old_curve.png").write_bytes(b"an earlier run's figure")
+    (tmp_path / "curve.png").write_bytes(b"an earlier run's figure")
+    (tmp_path / "notes.txt").write_text("the user's own file")
+    assert cli.main(["run", "diverging", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curve.png", "metrics.json", "notes.txt"]
+    assert (tmp_path / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _strict_json((tmp_path / "metrics.json").read_text())["figures"] == ["curve.png"]
+
+
+@pytest.mark.parametrize(
+    ("command", "status", "reason"),
+    [(_interrupted, cli.INTERRUPTED, "was interrupted (Ctrl-C)"), (_refused, cli.RUN_ERROR, "failed (ValueError"),
+     (_fails_while_saving, None, "failed (OSError")],
+    ids=["interrupted", "refused", "disk full while saving"],
+)
+def test_an_unfinished_run_leaves_a_marker_and_no_half_written_file(register, tmp_path, capsys, command, status, reason):
+    register("unfinished", command)
+    (tmp_path / "metrics.json").write_text(json.dumps({"figures": ["curve.png"]}))
+    (tmp_path / "curve.png").write_bytes(b"an earlier run's figure")
+    if status is None:
+        with pytest.raises(OSError, match="No space left"):
+            cli.main(["run", "unfinished", "--out", str(tmp_path)])
+    else:
+        assert cli.main(["run", "unfinished", "--out", str(tmp_path)]) == status
+    assert sorted(p.name for p in tmp_path.iterdir()) == [cli.MARKER], "no earlier result, no half-written file"
+    marker = (tmp_path / cli.MARKER).read_text()
+    assert marker.startswith("dltips run unfinished " + reason) and "not complete" in marker
 
 
 # --- every experiment, in a child process ---
@@ -319,3 +415,44 @@ def _check_distillation(record: dict) -> None:
 
 CHECKS = {"regularization": _check_regularization, "schedules": _check_schedules, "descent": _check_descent,
           "parallel": _check_parallel, "distillation": _check_distillation}
+
+
+def test_sigterm_ends_a_parallel_run_with_its_workers_and_temporary_folders(tmp_path, mnist_file):
+    """`kill` (SIGTERM) of `dltips run parallel`: one line, every worker ended, nothing of ours left in TMPDIR."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    out = tmp_path / "out"
+    child = subprocess.Popen([sys.executable, "-m", "dltips", "run", "parallel", "--quick", "--epochs", "50",
+                              "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "TMPDIR": str(private)})
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and child.poll() is None:
+            if any(": step " in log.read_text() for log in private.glob("dltips-*/worker-*.log")):
+                break
+            time.sleep(0.2)
+        assert child.poll() is None, child.communicate()[1]
+        workers = [p for p in psutil.process_iter()
+                   if _environ(p).get("DLTIPS_EXIT_WITH_PARENT") == str(child.pid)]
+        assert workers, "the workers never started"
+        child.send_signal(signal.SIGTERM)
+        stdout, stderr = child.communicate(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.communicate()
+    assert child.returncode == cli.TERMINATED, stderr
+    assert stderr.strip().splitlines()[-1] == "dltips: terminated (SIGTERM); every process it started was ended"
+    assert "Traceback" not in stderr
+    _, alive = psutil.wait_procs(workers, timeout=5)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE], f"workers left running: {alive}"
+    assert sorted(p.name for p in private.iterdir()) == [], "temporary folders left behind"
+    assert (out / cli.MARKER).read_text().startswith("dltips run parallel was terminated (SIGTERM)")
+    assert not (out / "metrics.json").exists()
+
+
+def _environ(process: psutil.Process) -> dict[str, str]:
+    try:
+        return process.environ()
+    except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+        return {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -216,6 +217,73 @@ def test_not_a_zip_file(tmp_path):
     path.write_bytes(b"this is not an npz file")
     with pytest.raises(ValueError, match="not a readable .npz"):
         data.load_mnist(path)
+
+
+def _npz_with_raw_members(path: Path, header: str, data: bytes = b"") -> Path:
+    """An .npz whose four members carry ``header`` as their .npy header (version 1.0), then ``data``."""
+    text = header + " " * (63 - (10 + len(header)) % 64) + "\n"  # pad the header to 64 bytes, as NumPy does
+    member = b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text.encode("latin1") + data
+    with zipfile.ZipFile(path, "w") as archive:
+        for key in ("x_train", "y_train", "x_test", "y_test"):
+            archive.writestr(f"{key}.npy", member)
+    return path
+
+
+def test_truncated_idx_header_is_a_value_error_naming_the_file(tmp_path):
+    cut = tmp_path / "train-images-idx3-ubyte"
+    cut.write_bytes(struct.pack(">HBB", 0, 0x08, 3) + struct.pack(">I", 60_000))  # 3 dimensions, 1 given
+    with pytest.raises(ValueError, match="header is cut short") as err:
+        data.read_idx(cut)
+    assert str(cut) in str(err.value)
+
+
+def test_npz_member_with_a_garbled_header_is_a_value_error_naming_the_file(tmp_path):
+    path = _npz_with_raw_members(tmp_path / "garbled.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (6")
+    with pytest.raises(ValueError, match="malformed .npy header") as err:
+        data.load_mnist(path)
+    assert str(path) in str(err.value)
+
+
+def test_npz_member_announcing_a_terabyte_is_refused_before_any_allocation(tmp_path):
+    path = _npz_with_raw_members(
+        tmp_path / "huge.npz", "{'descr': '|u1', 'fortran_order': False, 'shape': (1000000000000,), }", bytes(10))
+    with pytest.raises(ValueError, match="announces shape \\(1000000000000,\\)") as err:
+        data.load_mnist(path)
+    assert str(path) in str(err.value) and "holds 10 bytes" in str(err.value)
+
+
+@pytest.fixture
+def unreadable(monkeypatch):
+    """Make a file unreadable: by its mode, or, for root (who reads anything), by refusing its opening."""
+    import builtins
+    import errno
+    import os
+
+    def make(path: Path) -> Path:
+        if os.geteuid() != 0:
+            path.chmod(0)
+            return path
+        real_open = builtins.open
+
+        def refusing_open(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file) == path:
+                raise PermissionError(errno.EACCES, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)
+
+        monkeypatch.setattr(builtins, "open", refusing_open)
+        return path
+
+    return make
+
+
+def test_unreadable_files_are_reported_as_such(tmp_path, unreadable):
+    npz = _save(tmp_path, _valid_arrays(), "mnist.npz")
+    idx = tmp_path / "labels-idx1-ubyte"
+    _write_idx(idx, np.zeros(3, np.uint8))
+    for path, load in ((unreadable(npz), data.load_mnist), (unreadable(idx), data.read_idx)):
+        with pytest.raises(ValueError, match="permission denied") as err:
+            load(path)
+        assert str(path) in str(err.value) and "zip" not in str(err.value)
 
 
 def test_edited_file_is_read_again(tmp_path):

@@ -105,6 +105,14 @@ def test_apply_sgd_update_refuses_a_momentum_keras_refuses():
     assert float(w[0][0]) == pytest.approx(0.9)
 
 
+def test_momentum_of_one_is_accepted_by_the_training_loop_as_by_keras():
+    """apply_sgd_update and Keras accept μ = 1; the training loop used to refuse it (its range was [0, 1))."""
+    x, y = _classification_data(12)
+    history = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=4, learning_rate=0.01, epochs=1,
+                                             momentum=1.0, evaluate=False)
+    assert history.momentum == 1.0 and len(history.loss) == 3
+
+
 def test_nan_inputs_are_refused_before_training():
     x, y = _classification_data(12)
     x = x.copy()

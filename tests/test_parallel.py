@@ -6,12 +6,21 @@ CPU each), so the models and step counts are tiny.
 
 from __future__ import annotations
 
+import _thread
+import json
+import socket
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
 import numpy as np
 import psutil
 import pytest
 
 from dltips.data import train_subset
-from dltips.parallel import devices, launcher, mirrored, multiworker, parameter_server, worker
+from dltips.parallel import common, devices, launcher, mirrored, multiworker, parameter_server, worker
 
 TOLERANCE = 1e-5
 
@@ -95,6 +104,74 @@ def test_multiworker_loop_matches_single_device_training(examples):
     assert two.losses[-1] < two.losses[0]
 
 
+# One process, several replicas: MirroredStrategy over logical CPUs, driven by the custom loop.
+MIRRORED_LOOP = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from dltips.runtime import configure
+    configure(seed=0)
+    from dltips.parallel.devices import split_cpu
+    devices = split_cpu(2)
+    import tensorflow as tf
+    from dltips.parallel import common
+    from dltips.parallel.multiworker import max_abs_difference, train_custom_loop
+    x, y = common.load_training_data(sys.argv[1])
+    kwargs = dict(steps=20, global_batch_size=32, hidden=(16,), seed=3)
+    single = train_custom_loop(x, y, **kwargs)
+    result = {}
+    for n in (1, 2):  # a second multi-device MirroredStrategy in the same process fails in TensorFlow itself
+        mirrored = train_custom_loop(x, y, strategy=tf.distribute.MirroredStrategy(devices[:n]), **kwargs)
+        result[n] = [mirrored.num_replicas, max_abs_difference(mirrored.weights, single.weights),
+                     float(np.max(np.abs(np.subtract(mirrored.losses, single.losses))))]
+    print(json.dumps(result))
+""")
+
+
+def test_custom_loop_with_several_replicas_in_one_process_matches_single_device_training(examples, tmp_path):
+    """Each replica must get its own slice of the global batch, also when one input pipeline feeds several."""
+    x, y = examples
+    data = common.save_arrays(tmp_path / "data.npz", x, y)
+    log = launcher.run_child(["-c", MIRRORED_LOOP, str(data)], name="mirrored custom loop", timeout=300).log
+    result = json.loads(log.strip().splitlines()[-1])
+    for n, (replicas, weights, losses) in result.items():
+        assert replicas == int(n)
+        assert weights < TOLERANCE, f"{n} replicas: weights differ from one device by {weights:.2e}"
+        assert losses < TOLERANCE, f"{n} replicas: losses differ from one device by {losses:.2e}"
+
+
+def test_workers_stop_at_once_when_asked_and_cannot_be_reached_from_outside(examples, tmp_path, monkeypatch):
+    """TensorFlow takes SIGTERM over in a multi-worker strategy; the launcher's request must still end the workers."""
+    x, y = examples
+    monkeypatch.setattr(launcher, "GRACE_SECONDS", 30.0)  # a worker ignoring SIGTERM would hold us this long
+    data = common.save_arrays(tmp_path / "data.npz", x, y)
+    ports = launcher.free_ports(2)
+    args = multiworker.worker_args(str(data), tmp_path / "out", steps=100_000, global_batch_size=32, hidden=(16,),
+                                   log_every=20)
+    reached, asked = [], []
+
+    def stop_once_training() -> None:
+        logs = [tmp_path / f"worker-{i}.log" for i in range(2)]
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(p.exists() and ": step 20 " in p.read_text() for p in logs):
+            time.sleep(0.1)
+        for port in ports:  # the workers' gRPC servers listen on every interface of their own network only
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+                reached.append(port)
+            except OSError:
+                pass
+        asked.append(time.perf_counter())
+        _thread.interrupt_main()
+
+    threading.Thread(target=stop_once_training, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        launcher.launch_workers(args, 2, ports=ports, log_dir=tmp_path, timeout=240)
+    assert asked, "the workers never trained"
+    stopped_in = time.perf_counter() - asked[0]
+    assert stopped_in < 10, f"the workers took {stopped_in:.1f} s to stop (SIGTERM ignored until SIGKILL?)"
+    assert not reached, f"worker ports {reached} were reachable from outside the job"
+
+
 def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     x, y = examples
     kwargs = dict(steps=24, global_batch_size=32, hidden=(16,), checkpoint_dir=tmp_path, checkpoint_every=5)
@@ -104,6 +181,8 @@ def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     assert "simulated failure after step 13" in info.value.log_tail
     assert all(launcher.port_is_free(p) for p in ports), "a worker port is still bound"
     resumed = multiworker.train_multiworker(x, y, num_workers=2, **kwargs)
+    # The killed worker's scratch checkpoints (beside the chief's, not in the temporary folder) are gone.
+    assert not list(tmp_path.glob("workertemp_*"))
     assert resumed.start_step == 10, "the last checkpoint before the kill was step 10"
     assert resumed.final_step == 24 and len(resumed.losses) == 14
     assert any("resumed from the checkpoint of step 10" in log for log in resumed.worker_logs)
@@ -111,9 +190,16 @@ def test_killed_worker_job_resumes_from_its_checkpoint(examples, tmp_path):
     assert multiworker.max_abs_difference(resumed.weights, uninterrupted.weights) < TOLERANCE
 
 
+def _autograph_files() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("__autograph_generated_file*")}
+
+
 def test_parameter_server_run_trains_and_counts_its_updates(examples):
     x, y = examples
+    autograph_before = _autograph_files()
     result = parameter_server.train_async(x, y, num_workers=2, steps=60, batch_size=32, hidden=(16,))
+    # The child ends with os._exit (its servers never stop), so TensorFlow's own clean-up never runs.
+    assert _autograph_files() == autograph_before, "the child's autograph files were left behind"
     assert result.scheduled_steps == 60 and len(result.staleness) == len(result.losses) == 60
     assert result.applied_updates == 60, "every scheduled step must reach the parameter server"
     assert result.optimizer_iterations <= result.applied_updates
@@ -126,25 +212,35 @@ def test_parameter_server_run_trains_and_counts_its_updates(examples):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"num_workers": 0}, "num_workers must be at least 1, got 0"),
+        ({"num_workers": 0}, "num_workers must be an integer >= 1, got 0"),
         ({"num_workers": 3}, "global_batch_size must be a positive multiple of the number of replicas \\(3\\)"),
-        ({"num_workers": 2, "steps": 0}, "steps must be at least 1"),
-        ({"num_workers": 2, "learning_rate": -0.1}, "learning_rate must be positive"),
+        ({"num_workers": 2, "steps": 0}, "steps must be an integer >= 1"),
+        ({"num_workers": 2, "learning_rate": -0.1}, "learning_rate must be a number in \\(0.0, inf\\)"),
+        # Each of these used to start the workers, which then failed on their own command line.
+        ({"num_workers": 2, "threads": 0}, "threads must be an integer >= 1, got 0"),
+        ({"num_workers": 2, "checkpoint_every": -1}, "checkpoint_every must be an integer >= 0, got -1"),
+        ({"num_workers": 2, "steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
+        ({"num_workers": 2, "hidden": (0,)}, "hidden must be an integer >= 1, got 0"),
+        # 100 workers used to start (56 processes before it was stopped); now the machine's limit says no.
+        ({"num_workers": launcher.max_local_workers() + 1}, "is more than this machine can hold: at most \\d+ local worker"),
         ({"num_workers": 2, "crash_at_step": 3, "crash_worker": 2}, "crash_worker must be in \\[0, 1\\]"),
     ],
 )
-def test_multiworker_refuses_bad_arguments_before_starting(examples, kwargs, message):
+def test_multiworker_refuses_bad_arguments_before_starting(examples, kwargs, message, monkeypatch):
     x, y = examples
+    started = []
+    monkeypatch.setattr(launcher, "_start", lambda *args, **kwargs: started.append(args) or pytest.fail("a worker started"))
     settings = {"steps": 5, "global_batch_size": 32, **kwargs}
     with pytest.raises(ValueError, match=message):
         multiworker.train_multiworker(x, y, **settings)
+    assert not started
 
 
 def test_other_entry_points_refuse_bad_arguments(examples):
     x, y = examples
-    with pytest.raises(ValueError, match="num_workers must be at least 1"):
+    with pytest.raises(ValueError, match="num_workers must be an integer >= 1"):
         parameter_server.train_async(x, y, num_workers=0)
-    with pytest.raises(ValueError, match="num_ps must be at least 1"):
+    with pytest.raises(ValueError, match="num_ps must be an integer >= 1"):
         parameter_server.train_async(x, y, num_ps=0)
     with pytest.raises(ValueError, match="global_batch_size must be a positive multiple"):
         mirrored.compare_in_child(x, y, num_replicas=2, global_batch_size=33)

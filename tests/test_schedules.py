@@ -292,10 +292,10 @@ def test_inverse_time_decay_reproduces_keras2_sgd_decay_step_by_step():
 # --- bad arguments --------------------------------------------------------------------------------------
 
 BAD = [
-    (schedules.constant, (0.0,), "initial_learning_rate"),
-    (schedules.constant, (-0.1,), "initial_learning_rate"),
-    (schedules.constant, (float("nan"),), "initial_learning_rate"),
-    (schedules.constant, ("0.1",), "initial_learning_rate"),
+    (schedules.constant, (0.0,), "learning_rate"),
+    (schedules.constant, (-0.1,), "learning_rate"),
+    (schedules.constant, (float("nan"),), "learning_rate"),
+    (schedules.constant, ("0.1",), "learning_rate"),
     (schedules.exponential_decay, (0.0, 0.5, 10), "initial_learning_rate"),
     (schedules.exponential_decay, (0.1, 0.0, 10), "decay_rate"),
     (schedules.exponential_decay, (0.1, 1.5, 10), "decay_rate"),
@@ -396,3 +396,14 @@ def test_train_with_schedule_records_the_schedule_it_trained_with():
     assert again.final_train_loss == pytest.approx(run.final_train_loss, rel=1e-5)  # same seed, same run
     with pytest.raises(ValueError, match="epochs"):
         schedules.train_with_schedule(0.1, x, y, x, y, epochs=0, batch_size=32)
+
+
+@pytest.mark.parametrize("rate", [-0.1, float("nan"), 0.0, "0.1"])
+def test_train_with_schedule_refuses_a_rate_that_cannot_train_before_building_a_model(rate, monkeypatch):
+    """A negative or NaN rate used to train (to nothing); it is refused before a model exists."""
+    from dltips import models
+
+    monkeypatch.setattr(models, "mlp", lambda *a, **k: pytest.fail("a model was built"))
+    x, y = np.zeros((8, 28, 28), np.float32), np.zeros(8, np.uint8)
+    with pytest.raises(ValueError, match="learning_rate must be a number in \\(0.0, inf\\)"):
+        schedules.train_with_schedule(rate, x, y, x, y, epochs=1, batch_size=4)

@@ -25,7 +25,7 @@ import math
 import numbers
 from typing import Any
 
-__all__ = ["check_int", "check_number", "check_rate"]
+__all__ = ["check_int", "check_number", "check_numbers", "check_rate", "check_sizes"]
 
 
 def check_number(
@@ -44,6 +44,11 @@ def check_number(
         value: what was passed.
         low, high: the bounds of the accepted range.
         low_open, high_open: whether each bound itself is excluded.
+
+    Example::
+
+        >>> check_number("momentum", 0.9, low=0.0, high=1.0, high_open=False)
+        0.9
     """
     left, right = ("(" if low_open else "["), (")" if high_open else "]")
     accepted = f"{left}{low}, {high}{right}"
@@ -61,6 +66,11 @@ def check_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = 
 
     Floats are refused even when whole (``2.0``): a count that arrives as a
     float is usually a bug upstream.
+
+    Example::
+
+        >>> check_int("batch_size", 32)
+        32
     """
     ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
     ok = ok and value >= minimum and (maximum is None or value <= maximum)
@@ -79,3 +89,56 @@ def check_rate(name: str, value: Any) -> float:
         0.5
     """
     return check_number(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def _items(name: str, values: Any, what: str) -> list[Any]:
+    # Any sized iterable (a list, a tuple, a NumPy array), but not a string.
+    if isinstance(values, (str, bytes)) or not (hasattr(values, "__iter__") and hasattr(values, "__len__")):
+        raise ValueError(f"{name} must be a sequence of {what}, got {values!r}")
+    return list(values)
+
+
+def check_sizes(name: str, values: Any, *, minimum: int = 1, allow_empty: bool = True) -> tuple[int, ...]:
+    """A sequence of integers >= ``minimum`` (layer sizes, for example), as a tuple.
+
+    Example::
+
+        >>> check_sizes("hidden", [128, 64])
+        (128, 64)
+        >>> check_sizes("hidden", (64, 0))
+        Traceback (most recent call last):
+        ...
+        ValueError: hidden must be an integer >= 1, got 0
+    """
+    items = _items(name, values, f"integers >= {minimum}")
+    if not items and not allow_empty:
+        raise ValueError(f"{name} must hold at least one value")
+    return tuple(check_int(name, v, minimum=minimum) for v in items)
+
+
+def check_numbers(
+    name: str,
+    values: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = True,
+    length: int | None = None,
+) -> tuple[float, ...]:
+    """A non-empty sequence of finite numbers in a range (and of ``length`` items if given), as a tuple of floats.
+
+    Example::
+
+        >>> check_numbers("size", (3.6, 2.8), low=0.0, low_open=True, length=2)
+        (3.6, 2.8)
+        >>> check_numbers("temperatures", [1, -2], low=0.0, low_open=True)
+        Traceback (most recent call last):
+        ...
+        ValueError: temperatures must be a number in (0.0, inf), got -2.0
+    """
+    items = _items(name, values, "numbers")
+    if not items or (length is not None and len(items) != length):
+        expected = f"{length} numbers" if length is not None else "at least one number"
+        raise ValueError(f"{name} must hold {expected}, got {values!r}")
+    return tuple(check_number(name, v, low=low, high=high, low_open=low_open, high_open=high_open) for v in items)

@@ -14,20 +14,32 @@ Usage::
 
 ``dltips list`` and ``--help`` never import TensorFlow, so they answer at once;
 an experiment's module is imported when it runs.
+
+The output folder never looks complete when it is not: while a run works,
+``--out`` holds a file ``INCOMPLETE`` saying so (and, if the run is
+interrupted or fails, why); the results of an earlier run into the same folder
+(its ``metrics.json`` and the figures that file lists) are removed when the
+new run starts; every figure and ``metrics.json`` is written to a temporary
+name and then renamed, ``metrics.json`` last, and ``INCOMPLETE`` is removed
+only once all are in place. Ctrl-C or SIGTERM ends the run with every process
+it started and every temporary folder removed, and a one-line message.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from dltips.experiments import RunOptions, jsonable, registered
+from dltips.experiments import Experiment, RunOptions, jsonable, registered
 
 PROG = "dltips"
 USAGE_ERROR = 2  # the conventional exit status of a command-line usage error
@@ -36,8 +48,17 @@ MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1  # NumPy's seeds are 32-bit
 
 
+TERMINATED = 128 + signal.SIGTERM  # the shell's exit status of a process ended by SIGTERM
+INTERRUPTED = 128 + signal.SIGINT
+MARKER = "INCOMPLETE"  # in --out while a run has not finished writing its results
+
+
 class UsageError(Exception):
     """A bad command line: reported in one line with exit status 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwinds like Ctrl-C, so that every process and temporary folder is cleaned up."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,6 +76,12 @@ def _positive_int(text: str) -> int:
     if not 1 <= value <= MAX_EPOCHS:
         raise argparse.ArgumentTypeError(f"expected a whole number in 1..{MAX_EPOCHS}, got {text!r}")
     return value
+
+
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a folder, got an empty name (write --out . for the current folder)")
+    return Path(text)
 
 
 def _seed(text: str) -> int:
@@ -89,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("technique", help="the experiment to run (see `dltips list`)")
     run.add_argument("--quick", action="store_true", help="tiny sizes: finishes in seconds (for a first try or a test)")
     run.add_argument("--epochs", type=_positive_int, metavar="N", help=f"training epochs, 1..{MAX_EPOCHS} (default: the experiment's own)")
-    run.add_argument("--out", type=Path, metavar="DIR", help="folder for figures and metrics.json (default: dltips-results/<technique>)")
+    run.add_argument("--out", type=_folder, metavar="DIR", help="folder for figures and metrics.json (default: dltips-results/<technique>)")
     run.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
     return parser
 
@@ -118,6 +145,91 @@ def _list() -> int:
     return 0
 
 
+def remove_earlier_results(folder: Path) -> list[str]:
+    """Remove what an earlier run left in ``folder``: its ``metrics.json`` and the figures that file lists.
+
+    Nothing else is touched (a file of the user's own stays). Returns the names removed.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     _ = (Path(folder) / "metrics.json").write_text('{"figures": ["curve.png"]}')
+        ...     _ = (Path(folder) / "curve.png").write_bytes(b"")
+        ...     _ = (Path(folder) / "notes.txt").write_text("mine")
+        ...     removed = remove_earlier_results(Path(folder))
+        ...     removed, sorted(p.name for p in Path(folder).iterdir())
+        (['curve.png', 'metrics.json'], ['notes.txt'])
+    """
+    metrics = folder / "metrics.json"
+    try:
+        listed = json.loads(metrics.read_text(encoding="utf-8")).get("figures", [])
+    except (OSError, ValueError, AttributeError):
+        listed = []
+    removed = []
+    for name in [*(n for n in listed if isinstance(n, str) and Path(n).name == n and n.endswith(".png")), "metrics.json"]:
+        path = folder / name
+        if path.is_file():
+            path.unlink()
+            removed.append(name)
+    return removed
+
+
+def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write`` on a temporary name beside ``path``, then rename it to ``path``: a reader never sees half a file.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     done = write_atomically(Path(folder) / "a.txt", lambda p: p.write_text("whole"))
+        ...     done.read_text(), sorted(p.name for p in Path(folder).iterdir())
+        ('whole', ['a.txt'])
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _stamp() -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+@contextlib.contextmanager
+def incomplete_marker(folder: Path, what: str) -> Iterator[None]:
+    """Keep ``folder/INCOMPLETE`` while the block runs; say in it why, if the block does not finish.
+
+    Example::
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     try:
+        ...         with incomplete_marker(Path(folder), "a run"):
+        ...             raise KeyboardInterrupt
+        ...     except KeyboardInterrupt:
+        ...         pass
+        ...     (Path(folder) / MARKER).read_text().startswith("a run was interrupted (Ctrl-C)")
+        True
+    """
+    marker = folder / MARKER
+    marker.write_text(f"{what} started at {_stamp()} and has not finished: the results in this folder are "
+                      "not complete.\n", encoding="utf-8")
+    try:
+        yield
+    except BaseException as exc:
+        reason = ("was terminated (SIGTERM)" if isinstance(exc, Terminated) else "was interrupted (Ctrl-C)"
+                  if isinstance(exc, KeyboardInterrupt) else f"failed ({type(exc).__name__}: {exc})")
+        with contextlib.suppress(OSError):
+            marker.write_text(f"{what} {reason} at {_stamp()}: the results in this folder are not complete.\n",
+                              encoding="utf-8")
+        raise
+    marker.unlink(missing_ok=True)
+
+
 def _run(args: argparse.Namespace) -> int:
     experiments = registered()
     if args.technique not in experiments:
@@ -126,19 +238,25 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(quick=args.quick, epochs=args.epochs, seed=args.seed, out=out)
     # Figures are only saved, never shown: no display is needed (servers, CI, SSH sessions).
     os.environ.setdefault("MPLBACKEND", "Agg")
+    remove_earlier_results(out)
+    with incomplete_marker(out, f"{PROG} run {args.technique}"):
+        return _run_into(args, experiments[args.technique], options, out)
+
+
+def _run_into(args: argparse.Namespace, experiment: Experiment, options: RunOptions, out: Path) -> int:
     from dltips import __version__, runtime
     from dltips.tables import format_table
 
     # Seeds everything and imports TensorFlow with its start-up chatter hidden, before any adapter code.
     runtime.configure(seed=options.seed)
-    result = experiments[args.technique].run(options)
+    result = experiment.run(options)
 
     import matplotlib.pyplot as plt
 
     written = []
     for stem, fig in result.figures.items():
-        path = out / f"{stem}.png"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        path = write_atomically(out / f"{stem}.png",
+                                lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight"))
         plt.close(fig)
         written.append(path)
     metrics, table = jsonable(result.metrics), jsonable(result.table)
@@ -152,9 +270,8 @@ def _run(args: argparse.Namespace) -> int:
         **jsonable(result.details),
         "figures": [p.name for p in written],
     }
-    metrics_path = out / "metrics.json"
-    metrics_path.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    written.append(metrics_path)
+    text = json.dumps(record, indent=2, allow_nan=False) + "\n"
+    written.append(write_atomically(out / "metrics.json", lambda tmp: tmp.write_text(text, encoding="utf-8")))
 
     print(f"{args.technique}: {result.description}" if result.description else args.technique)
     if table:
@@ -165,15 +282,34 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`Terminated` (in the main thread; elsewhere nothing changes)."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dltips`` console script and of ``python -m dltips``; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "list":
-            return _list()
-        if args.command == "run":
-            return _run(args)
+        with _sigterm_unwinds():
+            if args.command == "list":
+                return _list()
+            if args.command == "run":
+                return _run(args)
         raise UsageError(f"a command is required: list or run (see `{PROG} --help`)")
     except UsageError as exc:
         print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {exc}", file=sys.stderr)
@@ -190,9 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A worker process failed; every process was already ended. The message quotes its log.
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return RUN_ERROR
+    except Terminated:
+        print(f"{PROG}: terminated (SIGTERM); every process it started was ended", file=sys.stderr)
+        return TERMINATED
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m dltips` goes through __main__.py

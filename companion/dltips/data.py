@@ -87,7 +87,9 @@ def load_mnist(
         FileNotFoundError: the file or folder does not exist (the message says
             how to provide the data).
         ValueError: wrong layout, keys, shapes or dtypes, labels outside 0-9,
-            or an object (pickled) array.
+            an object (pickled) array, a malformed or truncated header, or a
+            file this user may not read (the message names the file and says
+            "permission denied").
     """
     raw = _load_raw(path)
     x_train, y_train, x_test, y_test = (np.array(a, copy=True) for a in raw)
@@ -101,6 +103,19 @@ def load_mnist(
 
 
 def _load_raw(path: str | os.PathLike[str] | None) -> MNIST:
+    try:
+        return _load_raw_unchecked(path)
+    except PermissionError as exc:
+        # An unreadable file (or a folder on the way to it) must not pass for a malformed one.
+        raise ValueError(_permission_denied(exc.filename or path)) from exc
+
+
+def _permission_denied(path: str | os.PathLike[str] | None) -> str:
+    return (f"{str(path)!r} cannot be read: permission denied (check its permissions and those of the "
+            "folders above it)")
+
+
+def _load_raw_unchecked(path: str | os.PathLike[str] | None) -> MNIST:
     if path is None:
         env = os.environ.get(ENV_VAR)
         if env:
@@ -146,6 +161,8 @@ def _load_from_keras() -> MNIST:
 
 
 def _read_npz(path: Path) -> MNIST:
+    with open(path, "rb"):  # PermissionError here, rather than "not a zip archive" below
+        pass
     if not zipfile.is_zipfile(path):
         raise ValueError(f"{str(path)!r} is not a readable .npz file (not a zip archive); expected Keras's mnist.npz")
     try:
@@ -156,6 +173,8 @@ def _read_npz(path: Path) -> MNIST:
                     f"{str(path)!r} is not in Keras's mnist.npz layout: missing keys {missing}, "
                     f"found {sorted(npz.files)}; expected {list(_NPZ_KEYS)}"
                 )
+            for key in _NPZ_KEYS:
+                _check_npz_member(path, npz.zip, key)
             return MNIST(*(npz[k] for k in _NPZ_KEYS))
     except ValueError as exc:
         if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
@@ -163,6 +182,33 @@ def _read_npz(path: Path) -> MNIST:
         raise
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise ValueError(f"{str(path)!r} is not a readable .npz file ({exc})") from exc
+
+
+def _check_npz_member(path: Path, archive: zipfile.ZipFile, key: str) -> None:
+    """Read the header of one ``.npy`` member and check that its data fit in the member, before any allocation.
+
+    NumPy allocates what a header announces before reading the data, so a header
+    claiming 10¹² bytes would otherwise end in a ``MemoryError``, and a garbled one
+    in whatever its parser raises (``tokenize.TokenError``, ``SyntaxError``...).
+    """
+    info = archive.getinfo(f"{key}.npy")
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(member)
+        except Exception as exc:  # noqa: BLE001 - a garbled header raises whatever its parser meets
+            raise ValueError(f"{str(path)!r}: {key} has a malformed .npy header ({type(exc).__name__}: {exc})") from exc
+        header_size = member.tell()
+    if dtype.hasobject:
+        raise ValueError(f"{str(path)!r} holds a pickled object array; MNIST arrays must be plain uint8")
+    announced = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    available = info.file_size - header_size
+    if announced > available:
+        raise ValueError(
+            f"{str(path)!r}: {key} announces shape {tuple(shape)} of {dtype} ({announced:,} bytes) "
+            f"but holds {available:,} bytes of data"
+        )
 
 
 def _find_idx(folder: Path, stem: str) -> Path:
@@ -184,14 +230,18 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     The header is two zero bytes, a type code (``0x08`` = unsigned byte), the
     number of dimensions, then each dimension as a big-endian ``uint32``.
 
+    Raises:
+        ValueError: not an unsigned-byte IDX file, a header cut short, data
+            that do not match the header, or a file this user may not read.
+
     Example::
 
         >>> import struct, tempfile, os
-        >>> folder = tempfile.mkdtemp()
-        >>> path = os.path.join(folder, "labels-idx1-ubyte")
-        >>> with open(path, "wb") as f:  # header: 0, 0, type 0x08, 1 dimension of size 3
-        ...     _ = f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 1]))
-        >>> read_idx(path).tolist()
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     path = os.path.join(folder, "labels-idx1-ubyte")
+        ...     with open(path, "wb") as f:  # header: 0, 0, type 0x08, 1 dimension of size 3
+        ...         _ = f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 1]))
+        ...     read_idx(path).tolist()
         [7, 2, 1]
     """
     path = Path(path)
@@ -199,6 +249,8 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             data = f.read()
+    except PermissionError as exc:
+        raise ValueError(_permission_denied(path)) from exc
     except (OSError, EOFError) as exc:
         raise ValueError(f"{str(path)!r} could not be read as an IDX file ({exc})") from exc
     if len(data) < 4:
@@ -209,6 +261,11 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
             f"{str(path)!r} is not an unsigned-byte IDX file (magic bytes {data[:4].hex()}, expected 000008xx)"
         )
     header_end = 4 + 4 * ndim
+    if len(data) < header_end:
+        raise ValueError(
+            f"{str(path)!r}: the IDX header is cut short: it announces {ndim} dimensions "
+            f"({header_end} header bytes) but the file holds {len(data)} bytes"
+        )
     shape = struct.unpack(f">{ndim}I", data[4:header_end])
     expected = int(np.prod(shape))
     if len(data) - header_end != expected:

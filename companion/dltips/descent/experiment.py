@@ -37,6 +37,9 @@ def race_settings(n: int) -> dict[int, dict[str, float | int]]:
     ``n`` (BGD)             0.5            50
     ======================  =============  ======
 
+    Raises:
+        ValueError: ``n`` not an integer > 256 (the whole set must be larger than the largest mini-batch).
+
     Example::
 
         >>> race_settings(10_000)[10_000]
@@ -107,7 +110,7 @@ def descent_race(
         A :class:`DescentRace`.
 
     Raises:
-        ValueError: a bad ``n``, epoch count or target, before any training.
+        ValueError: a bad ``n``, epoch count, target or ``seed``, before any training.
 
     Example::
 
@@ -116,11 +119,14 @@ def descent_race(
         ['b = 1 (SGD)', 'b = 32', 'b = 256', 'b = 1,000 (BGD)']
     """
     plan = race_settings(n)
-    if isinstance(epochs, int):
-        epochs = {b: epochs for b in plan}
+    if epochs is not None and not isinstance(epochs, Mapping):
+        epochs = {b: check_int("epochs", epochs) for b in plan}
     for b, e in (epochs or {}).items():
+        if b not in plan:
+            raise ValueError(f"epochs names batch size {b!r}, which the race does not run; it runs {list(plan)}")
         plan[b]["epochs"] = check_int(f"epochs[{b}]", e)
     target_loss = check_number("target_loss", target_loss, low=0.0, low_open=True)
+    check_int("seed", seed, minimum=0)
     x, y = data.train_subset(n, seed=seed)
     runs, sizes = {}, {}
     for b in runtime.progress(plan, "descent", label=lambda b: _race_name(b, n), enabled=progress):

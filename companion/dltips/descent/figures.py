@@ -10,6 +10,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from dltips.checks import check_int
+
 __all__ = ["plot_descent_paths", "plot_descent_race"]
 
 
@@ -36,13 +38,14 @@ def plot_descent_paths(
         title: the axes title.
 
     Raises:
-        ValueError: no paths, or a path that is not an ``(n, 2)`` array.
+        ValueError: no paths, a path that is not an ``(n, 2)`` array, or ``levels`` not an integer >= 1.
 
     Example::
 
         >>> quadratic = lambda w: w[:, 0] ** 2 + 10 * w[:, 1] ** 2
         >>> ax = plot_descent_paths(quadratic, {"GD": np.array([[1.0, 1.0], [0.8, -0.5], [0.6, 0.2]])})
     """
+    levels = check_int("levels", levels)
     if not paths:
         raise ValueError("paths must hold at least one trajectory")
     arrays = {name: np.asarray(p, dtype=float) for name, p in paths.items()}

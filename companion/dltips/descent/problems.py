@@ -15,6 +15,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dltips.checks import check_int, check_number
+
 __all__ = [
     "ValleyProblem",
     "half_squared_error",
@@ -46,10 +48,9 @@ def ridge_model(num_features: int, *, lam: float, num_examples: int) -> keras.Mo
     Raises:
         ValueError: ``num_features`` or ``num_examples`` below 1, or ``lam < 0``.
     """
-    if num_features < 1 or num_examples < 1:
-        raise ValueError(f"num_features and num_examples must be positive, got {num_features!r} and {num_examples!r}")
-    if not lam >= 0:
-        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    num_features = check_int("num_features", num_features)
+    num_examples = check_int("num_examples", num_examples)
+    lam = check_number("lam", lam, low=0.0)
     inputs = keras.Input(shape=(num_features,))
     outputs = keras.layers.Dense(
         1,
@@ -78,13 +79,16 @@ def ridge_closed_form(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndar
         >>> w, b = ridge_closed_form(x, y, lam=0.0)
         >>> np.round(w, 6).tolist(), round(b, 6)
         ([2.0], 1.0)
+
+    Raises:
+        ValueError: ``x`` not ``(m, features)`` with ``y`` of ``m`` values, or ``lam``
+            negative or not a finite number.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).reshape(-1)
     if x.ndim != 2 or len(x) != len(y):
         raise ValueError(f"x must be (m, features) and y (m,), got shapes {x.shape} and {y.shape}")
-    if not lam >= 0:
-        raise ValueError(f"lam must be >= 0, got {lam!r}")
+    lam = check_number("lam", lam, low=0.0)
     design = np.hstack([x, np.ones((len(x), 1))])
     penalty = lam * np.eye(design.shape[1])
     penalty[-1, -1] = 0.0  # the bias is not penalized
@@ -93,7 +97,18 @@ def ridge_closed_form(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndar
 
 
 def ridge_objective(w: np.ndarray, b: float, x: np.ndarray, y: np.ndarray, lam: float) -> float:
-    """The article's ``J(w) = 1/(2m) Σ (x_i·w + b − y_i)² + λ/(2m) Σ_j w_j²``, in NumPy."""
+    """The article's ``J(w) = 1/(2m) Σ (x_i·w + b − y_i)² + λ/(2m) Σ_j w_j²``, in NumPy.
+
+    Raises:
+        ValueError: ``b`` not a finite number, ``lam`` negative or not a finite number.
+
+    Example::
+
+        >>> ridge_objective(np.array([2.0]), 1.0, np.array([[0.0], [1.0]]), np.array([1.0, 3.0]), lam=0.0)
+        0.0
+    """
+    b = check_number("b", b)
+    lam = check_number("lam", lam, low=0.0)
     x = np.asarray(x, dtype=np.float64)
     residual = x @ np.ravel(w) + b - np.ravel(y)
     m = len(x)
@@ -134,14 +149,17 @@ class ValleyProblem:
 def valley_problem(num_examples: int = 40, *, seed: int = 0) -> ValleyProblem:
     """A :class:`ValleyProblem`: Hessian eigenvalues about 1 and 0.04 (condition number about 25).
 
+    Raises:
+        ValueError: ``num_examples`` not an integer >= 2, ``seed`` not an integer >= 0.
+
     Example::
 
         >>> problem = valley_problem(seed=0)
         >>> bool(problem.loss(problem.minimum) < problem.loss(problem.start))
         True
     """
-    if num_examples < 2:
-        raise ValueError(f"num_examples must be at least 2, got {num_examples!r}")
+    num_examples = check_int("num_examples", num_examples, minimum=2)
+    check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     angle = np.deg2rad(110)
     steep = np.array([np.cos(angle), np.sin(angle)])  # the direction of large spread (and curvature)

@@ -143,11 +143,19 @@ def epoch_batches(
     batch (its gradient is the mean over its own examples), as ``model.fit``
     does. Every example is thus used exactly once per epoch.
 
+    Raises:
+        ValueError: ``num_examples`` or ``batch_size`` not an integer >= 1, ``epoch``
+            or ``seed`` not an integer >= 0.
+
     Example::
 
         >>> [len(b) for b in epoch_batches(10, 4, epoch=0)]
         [4, 4, 2]
     """
+    check_int("num_examples", num_examples)
+    check_int("batch_size", batch_size)
+    check_int("epoch", epoch, minimum=0)
+    check_int("seed", seed, minimum=0)
     order = np.arange(num_examples)
     if shuffle:  # a new order every epoch, the same for the same (seed, epoch)
         order = np.random.default_rng([seed, epoch]).permutation(num_examples)
@@ -159,7 +167,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at) -> None:
+def _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at, seed) -> None:
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     n = len(x)
@@ -168,9 +176,11 @@ def _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at)
     check_int("batch_size", batch_size, minimum=1, maximum=n)
     check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     check_int("epochs", epochs)
-    check_number("momentum", momentum, low=0.0, high=1.0)
+    check_number("momentum", momentum, low=0.0, high=1.0, high_open=False)  # Keras's SGD accepts 1 too
+    check_int("seed", seed, minimum=0)
     if eval_at is not None:
-        points = [eval_at] if _is_int(eval_at) else list(eval_at)
+        iterable = not isinstance(eval_at, (str, bytes)) and hasattr(eval_at, "__iter__")
+        points = list(eval_at) if iterable else [eval_at]
         if not all(_is_int(p) and p >= 1 for p in points):
             raise ValueError(f"eval_at must be a positive integer or a collection of positive integers, got {eval_at!r}")
     _check_finite_inputs(x, y)
@@ -257,9 +267,10 @@ def train_gradient_descent(
     Raises:
         ValueError: before any training, for mismatched ``x``/``y`` lengths,
             ``batch_size`` outside ``1..len(x)``, ``learning_rate <= 0``, ``momentum``
-            outside ``[0, 1]``, NaN in ``x`` or ``y``, labels outside the model's classes, ``epochs < 1`` or a non-positive ``eval_at``.
+            outside ``[0, 1]``, NaN in ``x`` or ``y``, labels outside the model's classes, ``epochs < 1``,
+            a non-positive ``eval_at`` or a ``seed`` that is not an integer >= 0.
     """
-    _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at)
+    _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at, seed)
     loss_fn = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     _check_labels(model, loss_fn, y, loss is None)
     n = len(x)
@@ -425,8 +436,11 @@ def train_with_keras_sgd(
 
     Returns:
         The number of updates Keras made (``optimizer.iterations``).
+
+    Raises:
+        ValueError: the arguments :func:`train_gradient_descent` refuses, before training.
     """
-    _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, None)
+    _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, None, seed)
     model.compile(
         optimizer=keras.optimizers.SGD(float(learning_rate), momentum=float(momentum), nesterov=nesterov),
         loss=loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True),

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from dltips import costs, data, models, runtime
-from dltips.checks import check_int, check_number, check_rate
+from dltips.checks import check_int, check_number, check_numbers, check_rate
 from dltips.distillation.figures import plot_gradient_scale, plot_soft_targets, plot_temperature_sweep
 from dltips.distillation.loss import Distiller, _check_alpha, _check_temperature, pseudo_label, soft_loss_gradient_norm
 from dltips.experiments import ExperimentResult, RunOptions, figure_of
@@ -195,8 +195,8 @@ def distillation_experiment(
     all 60,000 images for much longer (see the benchmark).
 
     Raises:
-        ValueError: a bad size, epoch count, dropout rate, ``alpha`` or temperature,
-            before anything is trained.
+        ValueError: a bad size, epoch count, dropout rate, ``alpha``, temperature,
+            learning rate or ``seed``, before anything is trained.
 
     Example::
 
@@ -205,7 +205,8 @@ def distillation_experiment(
     """
     alpha = _check_alpha(alpha)
     temperature = _check_temperature(temperature)
-    temperatures = sorted({_check_temperature(t) for t in sweep_temperatures} | {temperature})
+    sweep = check_numbers("sweep_temperatures", sweep_temperatures, low=0.0, low_open=True)
+    temperatures = sorted(set(sweep) | {temperature})
     for name, value in dict(teacher_epochs=teacher_epochs, student_epochs=student_epochs, batch_size=batch_size,
                             timing_repeats=timing_repeats).items():
         check_int(name, value)
@@ -217,6 +218,7 @@ def distillation_experiment(
             check_int(name, size)  # a layer of 0 units would fail only after the teacher has trained
     check_rate("teacher_dropout", teacher_dropout)
     check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_int("seed", seed, minimum=0)
     mnist = data.load_mnist()
 
     def training_images(n: int | None) -> tuple[np.ndarray, np.ndarray]:

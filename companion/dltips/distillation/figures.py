@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from dltips.checks import check_numbers
+
 __all__ = ["plot_gradient_scale", "plot_soft_targets", "plot_temperature_sweep"]
 
 
@@ -22,13 +24,16 @@ def plot_soft_targets(
     class; higher temperatures reveal how the other classes rank (the "dark knowledge").
 
     Raises:
-        ValueError: empty logits or a temperature that is not positive.
+        ValueError: empty logits, or temperatures that are not finite numbers > 0.
+
+    Example::
+
+        >>> ax = plot_soft_targets([5.0, 2.0, 0.0], temperatures=(1, 4))
     """
+    temperatures = check_numbers("temperatures", temperatures, low=0.0, low_open=True)
     z = np.asarray(logits, dtype=np.float64).ravel()
     if z.size == 0:
         raise ValueError("logits must hold at least one value")
-    if not temperatures or any(not t > 0 for t in temperatures):
-        raise ValueError(f"temperatures must be positive numbers, got {list(temperatures)!r}")
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 3), layout="constrained")
     width = 0.8 / len(temperatures)
@@ -55,8 +60,14 @@ def plot_gradient_scale(
     """Gradient norm of the soft-target loss against the temperature, with and without the ``T²`` factor (log-log).
 
     Raises:
-        ValueError: the three sequences differ in length or are empty.
+        ValueError: the three sequences differ in length or are empty, or a
+            temperature is not a finite number > 0 (the axes are logarithmic).
+
+    Example::
+
+        >>> ax = plot_gradient_scale([1, 4], [0.3, 0.3], [0.3, 0.02])
     """
+    temperatures = check_numbers("temperatures", temperatures, low=0.0, low_open=True)
     if not len(temperatures) or not len(temperatures) == len(with_t_squared) == len(without_t_squared):
         raise ValueError("temperatures, with_t_squared and without_t_squared must be non-empty and of equal length")
     if ax is None:
@@ -86,13 +97,16 @@ def plot_temperature_sweep(
             student), drawn as labelled horizontal lines.
 
     Raises:
-        ValueError: an empty sweep or a temperature that is not positive.
+        ValueError: an empty sweep, or a temperature that is not a finite number > 0.
+
+    Example::
+
+        >>> ax = plot_temperature_sweep({1: 180, 4: 150}, baselines={"teacher": 120})
     """
     if not sweep:
         raise ValueError("sweep must hold at least one temperature")
-    temperatures = sorted(sweep)
-    if temperatures[0] <= 0:
-        raise ValueError(f"temperatures must be positive, got {temperatures!r}")
+    temperatures = sorted(check_numbers("sweep (its temperatures)", list(sweep), low=0.0, low_open=True))
+    sweep = {float(t): errors for t, errors in sweep.items()}
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(temperatures, [sweep[t] for t in temperatures], "o-", color="black", label="distilled student")

@@ -57,7 +57,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from dltips.checks import check_number
+from dltips.checks import check_int, check_number
 
 __all__ = ["Distiller", "distillation_loss", "pseudo_label", "soft_loss_gradient_norm", "soft_targets"]
 
@@ -71,6 +71,9 @@ def _check_alpha(alpha: float) -> float:
 
 def soft_targets(logits: Any, temperature: float) -> Any:
     """The softened distribution ``softmax(logits / T)``; ``T = 1`` gives the usual softmax.
+
+    Raises:
+        ValueError: ``temperature`` not a finite number > 0.
 
     Example::
 
@@ -147,6 +150,15 @@ def soft_loss_gradient_norm(
     Shows numerically why the ``T²`` factor is there: without it the gradient falls
     like ``1/T²``; with it the gradient tends to ``(z_s − z_t) / N`` (for centred
     logits and ``N`` classes) as ``T`` grows, the same whatever ``T``.
+
+    Raises:
+        ValueError: ``temperature`` not a finite number > 0, or logits of different shapes.
+
+    Example::
+
+        >>> z = np.array([[3.0, 1.0, 0.0]])
+        >>> soft_loss_gradient_norm(z, z, temperature=4.0)
+        0.0
     """
     import tensorflow as tf
 
@@ -306,13 +318,15 @@ def pseudo_label(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000)
 
     Raises:
         ValueError: ``x`` does not have the teacher's input shape (for example
-            labels ``(n,)`` passed instead of images, the article's bug).
+            labels ``(n,)`` passed instead of images, the article's bug), or
+            ``batch_size`` is not an integer >= 1.
 
     Example::
 
         >>> labels = pseudo_label(teacher, x_train)   # doctest: +SKIP
         >>> student.fit(x_train, labels, epochs=5)    # doctest: +SKIP
     """
+    check_int("batch_size", batch_size)
     x = np.asarray(x)
     inputs = getattr(teacher, "inputs", None)
     if inputs:

@@ -6,6 +6,7 @@
 :mod:`~dltips.parallel.multiworker`       ``MultiWorkerMirroredStrategy``, custom loop, checkpoints
 :mod:`~dltips.parallel.worker`            the worker script (``python -m dltips.parallel.worker``)
 :mod:`~dltips.parallel.launcher`          start workers with ``TF_CONFIG``, always end them
+``dltips.parallel._loopback``             keep local workers off the network (loopback-only namespace)
 :mod:`~dltips.parallel.parameter_server`  asynchronous ``ParameterServerStrategy`` and staleness
 :mod:`~dltips.parallel.cost_model`        ring all-reduce α-β model of time per step
 ``dltips.parallel.experiment``             the scaling experiment (``dltips run parallel``)
@@ -28,7 +29,7 @@ from dltips.experiments import register
 
 __getattr__, __dir__ = attach(
     __name__,
-    ("common", "cost_model", "devices", "launcher", "mirrored", "multiworker", "parameter_server", "worker",
+    ("common", "cost_model", "devices", "launcher", "_loopback", "mirrored", "multiworker", "parameter_server", "worker",
      "experiment", "figures"),
     export_from=("experiment", "figures"),
 )

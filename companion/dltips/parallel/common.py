@@ -9,9 +9,9 @@ Example::
 
     >>> import numpy as np, tempfile, os
     >>> from dltips.parallel.common import save_arrays, load_training_data
-    >>> path = os.path.join(tempfile.mkdtemp(), "data.npz")
-    >>> _ = save_arrays(path, np.zeros((4, 28, 28), np.float32), np.arange(4))
-    >>> [a.shape for a in load_training_data(path)]
+    >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+    ...     path = save_arrays(os.path.join(folder, "data.npz"), np.zeros((4, 28, 28), np.float32), np.arange(4))
+    ...     [a.shape for a in load_training_data(str(path))]
     [(4, 28, 28), (4,)]
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import threading
 import time
 from collections.abc import Sequence
@@ -28,11 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from dltips.checks import check_int, check_number, check_sizes
+
 if TYPE_CHECKING:
     import keras
 
 
 PARENT_ENV = "DLTIPS_EXIT_WITH_PARENT"
+JOB_FOLDER_ENV = "DLTIPS_JOB_FOLDER"
 
 
 def exit_with_parent(poll_seconds: float = 0.5) -> bool:
@@ -42,21 +46,38 @@ def exit_with_parent(poll_seconds: float = 0.5) -> bool:
     can end each one with everything it spawned; a side effect is that killing
     the launcher itself (``kill -9``, a notebook kernel restart) would no longer
     reach them. The launcher therefore sets ``DLTIPS_EXIT_WITH_PARENT`` to its
-    pid, and a child that calls this function exits once its parent changes. A
-    worker started by hand (on a real cluster, perhaps under ``nohup``) has no
-    such variable and is left alone. Returns whether the watch was started.
+    pid, and a child that calls this function exits once its parent changes,
+    removing on its way the job's temporary folder (``DLTIPS_JOB_FOLDER``), which
+    the killed launcher could not. A worker started by hand (on a real cluster,
+    perhaps under ``nohup``) has no such variable and is left alone. Returns
+    whether the watch was started.
     """
     expected = os.environ.get(PARENT_ENV)
     if not expected:
         return False
+    job_folder = os.environ.get(JOB_FOLDER_ENV)
 
     def watch() -> None:
         while os.getppid() == int(expected):
             time.sleep(poll_seconds)
-        os._exit(3)  # no clean-up: the job is over and nobody is waiting for results
+        if job_folder:
+            shutil.rmtree(job_folder, ignore_errors=True)
+        os._exit(3)  # no other clean-up: the job is over and nobody is waiting for results
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
     return True
+
+
+def end_on_sigterm() -> None:
+    """Give SIGTERM back its default action (end the process at once); call it after creating a strategy.
+
+    A multi-worker TensorFlow strategy starts a preemption notifier that takes
+    SIGTERM over and only records it, so a worker asked to stop would go on until
+    killed. The launcher's request to stop, and a cluster manager's, must end it.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def save_arrays(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray) -> Path:
@@ -100,18 +121,43 @@ def build_model(hidden: Sequence[int], input_shape: Sequence[int], seed: int) ->
 
 
 def check_training_args(steps: int, global_batch_size: int, learning_rate: float, num_replicas: int = 1) -> None:
-    """Refuse impossible settings before any process starts TensorFlow."""
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1, got {steps!r}")
-    if num_replicas < 1:
-        raise ValueError(f"the number of workers/replicas must be at least 1, got {num_replicas!r}")
-    if global_batch_size < 1 or global_batch_size % num_replicas:
+    """Refuse impossible settings before any process starts TensorFlow.
+
+    Raises:
+        ValueError: ``steps`` or ``global_batch_size`` not a positive integer, a
+            global batch that the replicas cannot share evenly, or a
+            ``learning_rate`` that is not a finite number > 0.
+
+    Example::
+
+        >>> check_training_args(10, 32, 0.1, num_replicas=3)
+        Traceback (most recent call last):
+        ...
+        ValueError: global_batch_size must be a positive multiple of the number of replicas (3), got 32
+    """
+    check_int("steps", steps)
+    num_replicas = check_int("the number of workers/replicas", num_replicas)
+    check_int("global_batch_size", global_batch_size)
+    if global_batch_size % num_replicas:
         raise ValueError(
             f"global_batch_size must be a positive multiple of the number of replicas ({num_replicas}), "
             f"got {global_batch_size!r}"
         )
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be positive, got {learning_rate!r}")
+    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+
+
+def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
+    """Hidden layer sizes as a tuple of positive integers (``()``: softmax regression).
+
+    Raises:
+        ValueError: not a sequence of integers >= 1.
+
+    Example::
+
+        >>> check_hidden([128, 64])
+        (128, 64)
+    """
+    return check_sizes("hidden", hidden)
 
 
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
@@ -152,5 +198,15 @@ def child_parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
-    """``"128,64"`` → ``(128, 64)``; the empty string is softmax regression."""
-    return tuple(int(h) for h in text.split(",") if h.strip())
+    """``"128,64"`` → ``(128, 64)``; the empty string is softmax regression.
+
+    Raises:
+        argparse.ArgumentTypeError: a size that is not an integer >= 1 (argparse reports it in one line).
+    """
+    try:
+        sizes = tuple(int(h) for h in text.split(",") if h.strip())
+    except ValueError:
+        sizes = None
+    if sizes is None or any(h < 1 for h in sizes):
+        raise argparse.ArgumentTypeError(f"expected comma-separated layer sizes (integers >= 1), got {text!r}")
+    return sizes

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dltips import costs, data, runtime
-from dltips.checks import check_int
+from dltips.checks import check_int, check_sizes
 from dltips.experiments import ExperimentResult, RunOptions
 from dltips.parallel import common, cost_model, multiworker
 from dltips.parallel.figures import plot_scaling
@@ -99,7 +99,7 @@ def scaling_experiment(
         A :class:`ScalingResult`.
 
     Raises:
-        ValueError: a bad size, before any worker starts.
+        ValueError: a bad size or ``seed``, before any worker starts.
 
     Example::
 
@@ -111,7 +111,8 @@ def scaling_experiment(
     n = check_int("n", n, minimum=2)
     global_batch_size = check_int("global_batch_size", global_batch_size, minimum=2, maximum=n)
     epochs = check_int("epochs", epochs)
-    hidden = tuple(check_int("hidden", h) for h in hidden)
+    hidden = check_sizes("hidden", hidden)
+    check_int("seed", seed, minimum=0)
     steps = epochs * (n // global_batch_size)
     warmup = min(2, steps - 1)  # the first steps trace the graph: left out of the throughput
     x, y = data.train_subset(n, seed=seed)

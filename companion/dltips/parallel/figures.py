@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from dltips.checks import check_int
+
 __all__ = ["plot_async_training", "plot_scaling"]
 
 
@@ -88,11 +90,17 @@ def plot_async_training(
     The loss curves are moving averages over ``window`` steps (single
     mini-batch losses are noisy). Staleness τ counts the updates other
     workers applied between a worker's read of the weights and its own update.
+
+    Raises:
+        ValueError: an empty sequence, or ``window`` not an integer >= 1.
+
+    Example::
+
+        >>> fig = plot_async_training([2.3, 1.9, 1.2], [2.3, 1.8, 1.1], [0, 1, 0], window=2)
     """
+    window = check_int("window", window)
     if not len(async_losses) or not len(sync_losses) or not len(staleness):
         raise ValueError("async_losses, sync_losses and staleness must not be empty")
-    if window < 1:
-        raise ValueError(f"window must be at least 1, got {window!r}")
 
     def smooth(values: Sequence[float]) -> np.ndarray:
         values = np.asarray(values, dtype=float)

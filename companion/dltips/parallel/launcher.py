@@ -14,6 +14,14 @@ on error, on timeout and on ``KeyboardInterrupt``), so no process and no bound
 port outlives the call. A worker that fails raises :class:`WorkerError` naming
 the worker and quoting the end of its log.
 
+TensorFlow's gRPC servers listen on every network interface and have no
+authentication, so on Linux the workers run in a private network namespace
+whose only interface is the loopback one (see ``dltips.parallel._loopback``):
+they reach each other on ``127.0.0.1`` and nothing outside reaches them. Each
+call also gives its processes a temporary folder of their own (``TMPDIR``,
+under a ``dltips-`` folder) and removes it at the end, with whatever they left
+there (TensorFlow's autograph files, a killed worker's scratch files).
+
 :func:`run_child` runs a single command the same way: the book uses it for
 demonstrations that need a fresh TensorFlow (logical devices, in-process
 parameter-server clusters).
@@ -39,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,21 +55,32 @@ from typing import IO, Any
 
 import numpy as np
 
-from dltips.parallel import common
+from dltips.checks import check_int, check_number
+from dltips.parallel import _loopback, common
 
 WORKER_MODULE = "dltips.parallel.worker"
 HOST = "127.0.0.1"
 GRACE_SECONDS = 5.0  # after SIGTERM, how long a process may take before SIGKILL
 TAIL_LINES = 15
+WORKERS_PER_CORE = 4  # local workers share the cores; more only queue for them
+WORKER_MEMORY_BYTES = 640 * 2**20  # what one TensorFlow worker process holds (about 600 MiB measured)
 
 
 class WorkerError(RuntimeError):
-    """A worker (or child process) failed; the message names it and quotes the end of its log."""
+    """A worker (or child process) failed; the message names it and quotes the end of its log.
 
-    def __init__(self, message: str, *, worker: str, log_tail: str = "") -> None:
+    Attributes:
+        worker: the failed process's name (``"worker 1"``).
+        log_tail: the last lines of its log, also quoted in the message.
+        log: its whole log (the log file itself is removed with the job's
+            temporary folder unless the caller chose where logs go).
+    """
+
+    def __init__(self, message: str, *, worker: str, log_tail: str = "", log: str = "") -> None:
         super().__init__(message)
         self.worker = worker
         self.log_tail = log_tail
+        self.log = log or log_tail
 
 
 class WorkerTimeout(WorkerError, TimeoutError):
@@ -69,10 +89,14 @@ class WorkerTimeout(WorkerError, TimeoutError):
 
 @dataclass
 class FinishedWorker:
-    """A worker that exited with status 0."""
+    """A worker that exited with status 0.
+
+    ``log_path`` is where its log was written; it is ``None`` when the log
+    lived in the call's temporary folder, which is gone (``log`` holds the text).
+    """
 
     name: str
-    log_path: Path
+    log_path: Path | None
     log: str
     seconds: float
 
@@ -93,6 +117,60 @@ class _Running:
             end_process(self.popen)
             self.ended = True
         self.log_file.close()
+
+
+def max_local_workers() -> int:
+    """How many worker processes this machine can hold: ``WORKERS_PER_CORE`` per core, and the memory they need.
+
+    Each local worker is a TensorFlow process of about ``WORKER_MEMORY_BYTES``;
+    the memory counted is what is available now (``MemAvailable`` on Linux).
+    Two workers are always allowed, so that the book's examples run (slowly,
+    if memory is short) on any machine.
+
+    Example::
+
+        >>> max_local_workers() >= 1
+        True
+    """
+    cores = os.cpu_count() or 1
+    limit = WORKERS_PER_CORE * cores
+    available = _available_memory()
+    if available is not None:
+        limit = min(limit, available // WORKER_MEMORY_BYTES)
+    return max(2, int(limit))
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_num_workers(num_workers: int) -> int:
+    """``num_workers`` if this machine can hold that many local workers, else a ``ValueError`` saying how many it can.
+
+    Raises:
+        ValueError: not an integer, below 1, or more than :func:`max_local_workers`.
+    """
+    num_workers = check_int("num_workers", num_workers)
+    limit = max_local_workers()
+    if num_workers > limit:
+        cores = os.cpu_count() or 1
+        raise ValueError(
+            f"num_workers={num_workers} is more than this machine can hold: at most {limit} local worker "
+            f"processes ({cores} cores, {WORKERS_PER_CORE} workers per core at most, about "
+            f"{WORKER_MEMORY_BYTES / 2**20:.0f} MiB of free memory each); a larger job needs several machines "
+            "(python -m dltips.parallel.worker on each)"
+        )
+    return num_workers
 
 
 def free_ports(count: int) -> list[int]:
@@ -188,12 +266,14 @@ def _exit_description(code: int) -> str:
     return f"exited with status {code}"
 
 
-def _start(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> _Running:
+def _start(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path,
+           namespace: _loopback.LoopbackNamespace | None = None) -> _Running:
     log_file = open(log_path, "wb")  # noqa: SIM115 (closed in _supervise's finally)
     try:
         popen = subprocess.Popen(
-            list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=log_file,
-            stderr=subprocess.STDOUT, start_new_session=True,
+            namespace.command(argv) if namespace else list(argv), env=dict(env), stdin=subprocess.DEVNULL,
+            stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True,
+            pass_fds=namespace.fds if namespace else (),
         )
     except BaseException:
         log_file.close()
@@ -211,7 +291,18 @@ def _echo_new_lines(run: _Running) -> None:
         print(f"[{run.name}] {line}", flush=True)
 
 
-def _raise_failure(runs: list[_Running], failed: list[_Running], echo: bool) -> None:
+def _log_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _where(run: _Running, keep_logs: bool) -> str:
+    return f" ({run.log_path})" if keep_logs else ""
+
+
+def _raise_failure(runs: list[_Running], failed: list[_Running], echo: bool, keep_logs: bool) -> None:
     """End every process, then raise for the process that failed first.
 
     When one worker dies, its peers fail soon after (their collectives lose a
@@ -228,12 +319,12 @@ def _raise_failure(runs: list[_Running], failed: list[_Running], echo: bool) -> 
     raise WorkerError(
         f"{first.name} {_exit_description(first.popen.returncode)}"
         + (f" ({'; '.join(also)})" if also else "")
-        + f"; every process was ended. Last lines of its log ({first.log_path}):\n{log_tail}",
-        worker=first.name, log_tail=log_tail,
+        + f"; every process was ended. Last lines of its log{_where(first, keep_logs)}:\n{log_tail}",
+        worker=first.name, log_tail=log_tail, log=_log_text(first.log_path),
     )
 
 
-def _supervise(runs: list[_Running], timeout: float, echo: bool) -> list[FinishedWorker]:
+def _supervise(runs: list[_Running], timeout: float, echo: bool, keep_logs: bool) -> list[FinishedWorker]:
     """Wait for every run; end them all (whatever happens) before returning or raising."""
     deadline = time.perf_counter() + timeout
     try:
@@ -245,7 +336,7 @@ def _supervise(runs: list[_Running], timeout: float, echo: bool) -> list[Finishe
                     run.finished = time.perf_counter()
             failed = [r for r in runs if r.finished is not None and r.popen.returncode != 0]
             if failed:
-                _raise_failure(runs, failed, echo)
+                _raise_failure(runs, failed, echo, keep_logs)
             if all(r.finished is not None for r in runs):
                 if echo:
                     for run in runs:
@@ -253,26 +344,30 @@ def _supervise(runs: list[_Running], timeout: float, echo: bool) -> list[Finishe
                 break
             if time.perf_counter() > deadline:
                 slow = [r for r in runs if r.finished is None]
+                for run in runs:
+                    run.end()
                 raise WorkerTimeout(
                     f"{', '.join(r.name for r in slow)} still running after {timeout:g} s; every process "
-                    f"was ended. Last lines of the log of {slow[0].name} ({slow[0].log_path}):\n"
+                    f"was ended. Last lines of the log of {slow[0].name}{_where(slow[0], keep_logs)}:\n"
                     f"{tail(slow[0].log_path)}",
-                    worker=slow[0].name, log_tail=tail(slow[0].log_path),
+                    worker=slow[0].name, log_tail=tail(slow[0].log_path), log=_log_text(slow[0].log_path),
                 )
             time.sleep(0.05)
     finally:
         for run in runs:
             run.end()
     return [
-        FinishedWorker(r.name, r.log_path, r.log_path.read_text(encoding="utf-8", errors="replace"),
+        FinishedWorker(r.name, r.log_path if keep_logs else None, _log_text(r.log_path),
                        (r.finished or r.started) - r.started)
         for r in runs
     ]
 
 
-def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
+def _child_env(env: Mapping[str, str] | None, job: _Job) -> dict[str, str]:
     merged = dict(os.environ)
     merged.update(env or {})
+    merged["TMPDIR"] = str(job.tmp)  # whatever the children leave there goes with the job's folder
+    merged[common.JOB_FOLDER_ENV] = str(job.folder)  # removed by the children if this process is killed
     merged.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     merged["PYTHONUNBUFFERED"] = "1"  # log lines reach the file (and the echo) as they are printed
     merged["DLTIPS_EXIT_WITH_PARENT"] = str(os.getpid())  # see dltips.parallel.common.exit_with_parent
@@ -280,6 +375,41 @@ def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
     package_root = str(Path(__file__).resolve().parents[2])
     merged["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, merged.get("PYTHONPATH", "")) if p)
     return merged
+
+
+class _Job:
+    """The temporary folder of one call (its processes' ``TMPDIR``, and their logs unless the caller keeps them)
+    and the private network they run in; :meth:`close` removes both."""
+
+    def __init__(self, prefix: str, loopback_only: bool | None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.tmp = self.folder / "tmp"
+        self.tmp.mkdir()
+        self.namespace = None
+        try:
+            self.namespace = _private_network(loopback_only)
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
+
+    def close(self) -> None:
+        if self.namespace is not None:
+            self.namespace.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _private_network(loopback_only: bool | None) -> _loopback.LoopbackNamespace | None:
+    if loopback_only is False:
+        return None
+    try:
+        return _loopback.open_namespace()
+    except _loopback.NamespaceUnavailable as exc:
+        message = (f"cannot keep the worker processes off the network ({exc}): their TensorFlow servers, "
+                   "which have no authentication, will listen on every network interface of this machine")
+        if loopback_only:
+            raise RuntimeError(message) from exc
+        warnings.warn(message + "; use it on a trusted network only", RuntimeWarning, stacklevel=4)
+        return None
 
 
 def launch_workers(
@@ -292,32 +422,39 @@ def launch_workers(
     command: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
     echo: bool = False,
+    loopback_only: bool | None = None,
 ) -> list[FinishedWorker]:
     """Run ``num_workers`` copies of a worker, each with its own ``TF_CONFIG``, and wait for all.
 
     Args:
         args: arguments after the command, the same for every worker.
-        num_workers: at least 1.
+        num_workers: at least 1, at most :func:`max_local_workers`.
         timeout: seconds before every worker is ended and :class:`WorkerTimeout` raised.
         ports: one port per worker on 127.0.0.1; ``None`` picks free ones.
-        log_dir: where ``worker-<i>.log`` files go (a temporary folder if ``None``).
+        log_dir: where ``worker-<i>.log`` files go, and stay; ``None``: the call's
+            temporary folder, removed at the end (the logs' text is in the result
+            or in the :class:`WorkerError`).
         command: the program; ``python -m dltips.parallel.worker`` by default.
         env: extra environment variables for the workers.
         echo: print each worker's log lines as they appear, prefixed ``[worker i]``.
+        loopback_only: run the workers where the loopback interface is the only
+            network (Linux network namespaces): ``None`` where the system allows it,
+            with a ``RuntimeWarning`` where it does not; ``True`` requires it;
+            ``False`` leaves the workers on the machine's network.
 
     Returns:
         one :class:`FinishedWorker` per worker, in index order.
 
     Raises:
-        ValueError: ``num_workers < 1``, a wrong number of ports, or a port in use
-            (naming the worker that would have used it), before anything starts.
+        ValueError: ``num_workers`` not an integer in ``1..max_local_workers()``, a bad
+            ``timeout``, a wrong number of ports, or a port in use (naming the worker
+            that would have used it), before anything starts.
+        RuntimeError: ``loopback_only=True`` where the system cannot isolate the workers.
         WorkerError: a worker exited with a non-zero status or was killed.
         WorkerTimeout: the job ran past ``timeout``.
     """
-    if num_workers < 1:
-        raise ValueError(f"num_workers must be at least 1, got {num_workers!r}")
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    num_workers = check_num_workers(num_workers)
+    timeout = check_number("timeout", timeout, low=0.0, low_open=True)
     if ports is None:
         ports = free_ports(num_workers)
     ports = [int(p) for p in ports]
@@ -326,19 +463,23 @@ def launch_workers(
     for i, port in enumerate(ports):
         if not port_is_free(port):
             raise ValueError(f"port {port} of worker {i} is already in use on {HOST}; pick another or pass ports=None")
-    log_dir = Path(log_dir if log_dir is not None else tempfile.mkdtemp(prefix="dltips-workers-"))
-    log_dir.mkdir(parents=True, exist_ok=True)
     argv = [*(command or [sys.executable, "-m", WORKER_MODULE]), *args]
-    runs: list[_Running] = []
+    job = _Job("dltips-workers-", loopback_only)
     try:
-        for i in range(num_workers):
-            worker_env = _child_env({**(env or {}), "TF_CONFIG": tf_config(ports, i)})
-            runs.append(_start(f"worker {i}", argv, worker_env, log_dir / f"worker-{i}.log"))
-    except BaseException:
-        for run in runs:
-            run.end()
-        raise
-    return _supervise(runs, timeout, echo)
+        logs = Path(log_dir) if log_dir is not None else job.folder
+        logs.mkdir(parents=True, exist_ok=True)
+        runs: list[_Running] = []
+        try:
+            for i in range(num_workers):
+                worker_env = _child_env({**(env or {}), "TF_CONFIG": tf_config(ports, i)}, job)
+                runs.append(_start(f"worker {i}", argv, worker_env, logs / f"worker-{i}.log", job.namespace))
+        except BaseException:
+            for run in runs:
+                run.end()
+            raise
+        return _supervise(runs, timeout, echo, keep_logs=log_dir is not None)
+    finally:
+        job.close()
 
 
 def run_child(
@@ -349,25 +490,36 @@ def run_child(
     log_path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     echo: bool = False,
+    loopback_only: bool | None = None,
 ) -> FinishedWorker:
     """Run ``python <args>`` in a fresh process (its own process group) and wait for it.
 
     Same guarantees as :func:`launch_workers`: the process and anything it
-    started are ended whatever happens; a failure raises :class:`WorkerError`
-    quoting the end of the log.
+    started are ended whatever happens, it runs off the network where the
+    system allows, its temporary files go with the call, and a failure raises
+    :class:`WorkerError` quoting the end of the log. ``log_path`` keeps the log
+    there; by default it is removed with the call's temporary folder.
+
+    Raises:
+        ValueError: ``timeout`` not a finite number > 0, before the process starts.
+        RuntimeError: ``loopback_only=True`` where the system cannot isolate the process.
+        WorkerError: the process exited with a non-zero status or was killed.
+        WorkerTimeout: it ran past ``timeout``.
 
     Example::
 
         >>> run_child(["-c", "print(6 * 7)"]).log
         '42\\n'
     """
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout!r}")
+    timeout = check_number("timeout", timeout, low=0.0, low_open=True)
     name = name or f"child process {' '.join(args[:2])}"
-    if log_path is None:
-        log_path = Path(tempfile.mkdtemp(prefix="dltips-child-")) / "child.log"
-    run = _start(name, [sys.executable, *args], _child_env(env), Path(log_path))
-    return _supervise([run], timeout, echo)[0]
+    job = _Job("dltips-child-", loopback_only)
+    try:
+        path = Path(log_path) if log_path is not None else job.folder / "child.log"
+        run = _start(name, [sys.executable, *args], _child_env(env, job), path, job.namespace)
+        return _supervise([run], timeout, echo, keep_logs=log_path is not None)[0]
+    finally:
+        job.close()
 
 
 def run_module_in_child(
@@ -399,7 +551,7 @@ def run_module_in_child(
             else:
                 text = str(value)
             args += [f"--{key.replace('_', '-')}", text]
-        run_child(args, name=name, timeout=timeout, log_path=job / "child.log", echo=echo)
+        run_child(args, name=name, timeout=timeout, echo=echo)
         return common.read_json(job / "result.json")
     finally:
         shutil.rmtree(job, ignore_errors=True)

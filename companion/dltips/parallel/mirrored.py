@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from dltips.checks import check_int, check_number
 from dltips.parallel import common, launcher
 
 
@@ -99,7 +100,7 @@ def compare_with_single_device(
         ValueError: bad sizes (checked before training).
         RuntimeError: fewer logical CPU devices than ``num_replicas``.
     """
-    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x))
+    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x), hidden, seed)
     import tensorflow as tf
 
     from dltips.parallel.devices import logical_cpus
@@ -122,10 +123,14 @@ def compare_with_single_device(
     )
 
 
-def _check(num_replicas: int, global_batch_size: int, epochs: int, learning_rate: float, examples: int) -> None:
+def _check(num_replicas: int, global_batch_size: int, epochs: int, learning_rate: float, examples: int,
+           hidden: Sequence[int] = (32,), seed: int = 0) -> None:
+    check_int("num_replicas", num_replicas)
+    check_int("global_batch_size", global_batch_size)
     common.check_training_args(1, global_batch_size, learning_rate, num_replicas)
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs!r}")
+    check_int("epochs", epochs)
+    common.check_hidden(hidden)
+    check_int("seed", seed, minimum=0)
     if examples < global_batch_size:
         raise ValueError(f"need at least global_batch_size={global_batch_size} examples, got {examples}")
 
@@ -146,8 +151,13 @@ def compare_in_child(
     """:func:`compare_with_single_device` in a fresh child process that splits its CPU first.
 
     ``echo`` prints the child's progress lines as they come.
+
+    Raises:
+        ValueError: bad sizes, a ``learning_rate`` or ``timeout`` that is not a
+            finite number > 0, before the child starts.
     """
-    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x))
+    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x), hidden, seed)
+    check_number("timeout", timeout, low=0.0, low_open=True)
     result = launcher.run_module_in_child(
         __name__, x, y,
         {"replicas": num_replicas, "global_batch_size": global_batch_size, "epochs": epochs,

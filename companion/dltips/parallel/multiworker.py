@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from dltips.checks import check_int, check_number
 from dltips.parallel import common, launcher
 
 
@@ -75,18 +76,31 @@ def max_abs_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> floa
 def global_batches(strategy: Any, x: np.ndarray, y: np.ndarray, global_batch_size: int, start_step: int = 0) -> Any:
     """A distributed iterator: step ``s`` takes examples ``s·B`` to ``s·B + B − 1`` (cycling); replica ``r`` gets slice ``r``.
 
-    Each input pipeline builds the whole global batch and keeps its own
-    contiguous slice, so the N replicas together see exactly the batch a single
-    device would, in the same order. ``start_step`` skips the batches of steps
-    already done (resuming from a checkpoint).
+    Each input pipeline (one per worker process) builds the whole global batch
+    and cuts it into one contiguous slice of ``B/N`` examples per replica; the
+    slices of the pipeline's own replicas follow one another, since a pipeline
+    hands its consecutive elements to its replicas in turn. The N replicas
+    together thus see exactly the batch a single device would, in the same
+    order, whether a worker holds one replica or several (``MirroredStrategy``
+    over several devices in one process). ``start_step`` skips the batches of
+    steps already done (resuming from a checkpoint).
     """
     import tensorflow as tf
 
     def replica_batches(context: tf.distribute.InputContext) -> tf.data.Dataset:
         per_replica = context.get_per_replica_batch_size(global_batch_size)
-        lo = context.input_pipeline_id * per_replica
+        local = context.num_replicas_in_sync // context.num_input_pipelines  # replicas fed by this pipeline
+        lo = context.input_pipeline_id * local * per_replica
+        hi = lo + local * per_replica
+
+        def own_slices(xb: tf.Tensor, yb: tf.Tensor) -> tf.data.Dataset:
+            # (B, ...) -> (local, B/N, ...): one element per replica of this pipeline, in replica order.
+            xs = tf.reshape(xb[lo:hi], [local, per_replica, *x.shape[1:]])
+            ys = tf.reshape(yb[lo:hi], [local, per_replica, *y.shape[1:]])
+            return tf.data.Dataset.from_tensor_slices((xs, ys))
+
         dataset = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(global_batch_size, drop_remainder=True)
-        return dataset.skip(start_step).map(lambda xb, yb: (xb[lo : lo + per_replica], yb[lo : lo + per_replica]))
+        return dataset.skip(start_step).flat_map(own_slices)
 
     return iter(strategy.distribute_datasets_from_function(replica_batches))
 
@@ -194,14 +208,26 @@ def train_custom_loop(
         checkpoint_every: save every this many steps (0: never).
         warmup_steps: steps excluded from the throughput measurement.
         on_step: called with ``(step, loss)`` after each step (step counts from 1).
+
+    Raises:
+        ValueError: a count that is not an integer in its range (``steps`` and
+            ``global_batch_size`` >= 1, the batch a multiple of the replicas,
+            ``checkpoint_every``, ``warmup_steps`` and ``seed`` >= 0, layer sizes >= 1)
+            or a ``learning_rate`` that is not a finite number > 0, before training.
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(64, seed=0)
+        >>> train_custom_loop(x, y, steps=2, global_batch_size=32, hidden=(8,)).final_step
+        2
     """
+    _check_loop_args(steps, global_batch_size, learning_rate, hidden, seed, checkpoint_every, warmup_steps)
     import keras
     import tensorflow as tf
 
     strategy = strategy or tf.distribute.get_strategy()
     common.check_training_args(steps, global_batch_size, learning_rate, strategy.num_replicas_in_sync)
-    if checkpoint_every < 0:
-        raise ValueError(f"checkpoint_every must be >= 0, got {checkpoint_every!r}")
     with strategy.scope():
         model = common.build_model(hidden, x.shape[1:], seed)
         optimizer = keras.optimizers.SGD(learning_rate)
@@ -211,8 +237,12 @@ def train_custom_loop(
     scratch = None
     if checkpoint_dir is not None:
         checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer)
-        # Every worker must take part in saving; only the chief's copy is kept.
-        save_dir = str(checkpoint_dir) if _is_chief(strategy) else (scratch := tempfile.mkdtemp(prefix="ckpt-"))
+        # Every worker must take part in saving; only the chief's copy is kept. The others write
+        # beside it, in a folder of their own that is removed afterwards (as Keras's own callbacks do).
+        save_dir = str(checkpoint_dir)
+        if not _is_chief(strategy):
+            save_dir = scratch = os.path.join(str(checkpoint_dir), f"workertemp_{strategy.cluster_resolver.task_id}")
+            shutil.rmtree(scratch, ignore_errors=True)  # left by a worker that was killed
         latest = tf.train.latest_checkpoint(str(checkpoint_dir))
         if latest:
             checkpoint.restore(latest).assert_existing_objects_matched()
@@ -248,6 +278,15 @@ def train_custom_loop(
         examples_per_second=timed_steps * global_batch_size / seconds if timed_steps and seconds > 0 else 0.0,
         cpu_seconds=time.process_time() - cpu_from,
     )
+
+
+def _check_loop_args(steps: int, global_batch_size: int, learning_rate: float, hidden: Sequence[int], seed: int,
+                     checkpoint_every: int, warmup_steps: int) -> None:
+    common.check_training_args(steps, global_batch_size, learning_rate)
+    common.check_hidden(hidden)
+    check_int("seed", seed, minimum=0)
+    check_int("checkpoint_every", checkpoint_every, minimum=0)
+    check_int("warmup_steps", warmup_steps, minimum=0)
 
 
 def worker_args(
@@ -322,12 +361,26 @@ def train_multiworker(
     Returns:
         the chief's :class:`LoopResult` (its ``cpu_seconds`` summed over the workers,
         ``worker_logs`` holding each worker's log).
+
+    Raises:
+        ValueError: before any worker starts: ``num_workers`` not an integer in
+            ``1..launcher.max_local_workers()``, any argument of
+            :func:`train_custom_loop` out of its range, ``threads`` not ``None`` or an
+            integer >= 1, a bad ``crash_*`` setting or ``timeout``.
+        ~dltips.parallel.launcher.WorkerError: a worker failed (its log's end is in the message).
     """
-    if num_workers < 1:
-        raise ValueError(f"num_workers must be at least 1, got {num_workers!r}")
+    num_workers = launcher.check_num_workers(num_workers)
+    _check_loop_args(steps, global_batch_size, learning_rate, hidden, seed, checkpoint_every, warmup_steps)
     common.check_training_args(steps, global_batch_size, learning_rate, num_workers)
-    if crash_at_step is not None and not 0 <= crash_worker < num_workers:
-        raise ValueError(f"crash_worker must be in [0, {num_workers - 1}], got {crash_worker!r}")
+    if threads is not None:
+        check_int("threads", threads)
+    if crash_at_step is not None:
+        check_int("crash_at_step", crash_at_step)
+        if not isinstance(crash_worker, int) or isinstance(crash_worker, bool) or not 0 <= crash_worker < num_workers:
+            raise ValueError(f"crash_worker must be in [0, {num_workers - 1}], got {crash_worker!r}")
+        if crash_mode not in ("kill", "raise"):
+            raise ValueError(f"crash_mode must be 'kill' or 'raise', got {crash_mode!r}")
+    check_number("timeout", timeout, low=0.0, low_open=True)
     job_dir = Path(tempfile.mkdtemp(prefix="dltips-multiworker-"))
     try:
         data = common.save_arrays(job_dir / "data.npz", x, y)
@@ -337,7 +390,7 @@ def train_multiworker(
             warmup_steps=warmup_steps, threads=threads, crash_at_step=crash_at_step,
             crash_worker=crash_worker, crash_mode=crash_mode,
         )
-        finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, log_dir=job_dir, echo=echo)
+        finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, echo=echo)
         reports = [common.read_json(job_dir / f"result-{i}.json") for i in range(num_workers)]
         chief = reports[0]
         return LoopResult(

@@ -40,7 +40,10 @@ from typing import Any
 
 import numpy as np
 
+from dltips.checks import check_int, check_number
 from dltips.parallel import common, launcher
+
+MAX_TASKS = 64  # servers of one in-process cluster: threads of one process, each with its own port
 
 
 @dataclass
@@ -67,12 +70,17 @@ class AsyncResult:
         return float(np.mean(self.staleness))
 
 
-def _check(num_workers: int, num_ps: int, steps: int, batch_size: int, learning_rate: float) -> None:
+def _check(num_workers: int, num_ps: int, steps: int, batch_size: int, learning_rate: float,
+           hidden: Sequence[int] = (32,), seed: int = 0) -> None:
+    check_int("num_workers", num_workers)
+    check_int("num_ps", num_ps)
+    if num_workers + num_ps > MAX_TASKS:
+        raise ValueError(f"num_workers + num_ps must be at most {MAX_TASKS} (tasks of one in-process cluster), "
+                         f"got {num_workers} + {num_ps}")
+    check_int("batch_size", batch_size)
     common.check_training_args(steps, batch_size, learning_rate)
-    if num_workers < 1:
-        raise ValueError(f"num_workers must be at least 1, got {num_workers!r}")
-    if num_ps < 1:
-        raise ValueError(f"num_ps must be at least 1, got {num_ps!r}")
+    common.check_hidden(hidden)
+    check_int("seed", seed, minimum=0)
 
 
 def start_local_cluster(num_workers: int, num_ps: int) -> tuple[Any, list[Any]]:
@@ -118,7 +126,7 @@ def train_async_here(
     seed: int = 0,
 ) -> AsyncResult:
     """The asynchronous run and its synchronous baseline, in this process (which will not exit cleanly)."""
-    _check(num_workers, num_ps, steps, batch_size, learning_rate)
+    _check(num_workers, num_ps, steps, batch_size, learning_rate, hidden, seed)
     os.environ.setdefault("GRPC_FAIL_FAST", "use_caller")  # a lost worker fails the step instead of hanging
     import keras
     import tensorflow as tf
@@ -129,6 +137,7 @@ def train_async_here(
     print(f"cluster started: {num_workers} workers, {num_ps} parameter server(s) on localhost", flush=True)
     strategy = tf.distribute.experimental.ParameterServerStrategy(resolver)
     coordinator = tf.distribute.experimental.coordinator.ClusterCoordinator(strategy)
+    common.end_on_sigterm()
     with strategy.scope():
         model = common.build_model(hidden, x.shape[1:], seed)
         optimizer = keras.optimizers.SGD(learning_rate)
@@ -206,8 +215,15 @@ def train_async(
         learning_rate, hidden, seed: as for :func:`dltips.parallel.multiworker.train_custom_loop`.
         timeout: seconds before the child is ended and :class:`~dltips.parallel.launcher.WorkerTimeout` raised.
         echo: print the child's progress lines as they come.
+
+    Raises:
+        ValueError: a count that is not an integer >= 1 (``seed``: >= 0), more than
+            ``MAX_TASKS`` tasks, or a ``learning_rate`` or ``timeout`` that is not a
+            finite number > 0, before the child starts.
+        ~dltips.parallel.launcher.WorkerError: the child failed (its log's end is in the message).
     """
-    _check(num_workers, num_ps, steps, batch_size, learning_rate)
+    _check(num_workers, num_ps, steps, batch_size, learning_rate, hidden, seed)
+    check_number("timeout", timeout, low=0.0, low_open=True)
     result = launcher.run_module_in_child(
         __name__, x, y,
         {"workers": num_workers, "ps": num_ps, "steps": steps, "batch_size": batch_size,

@@ -14,6 +14,15 @@ runs the same command, for example on the first of two machines::
 one device. Worker 0 is the chief: it keeps the checkpoints (on a folder all
 machines can reach) and writes ``weights-0.npz``; every worker writes
 ``result-<index>.json`` to ``--out``.
+
+Run such a cluster on a trusted network only: each worker's TensorFlow server
+listens on every network interface and has no authentication, so anyone who
+can reach its port can run code in it. (On one machine the launcher keeps the
+workers off the network; across machines, that is the network's job: a private
+network, or a firewall that admits only the cluster's machines to these ports.)
+
+A worker ends at once on SIGTERM, as it would without TensorFlow (which
+replaces the signal's action with a notice that nothing reads).
 """
 
 from __future__ import annotations
@@ -38,7 +47,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, required=True, help="total SGD steps of the job")
     parser.add_argument("--global-batch-size", type=int, required=True, help="examples per step, all workers together")
     parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--hidden", default="32", help="hidden layer sizes, comma-separated")
+    parser.add_argument("--hidden", type=common.parse_hidden, default=(32,), help="hidden layer sizes, comma-separated")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint-dir", default=None, help="checkpoints (shared by all machines); resumes from it")
     parser.add_argument("--checkpoint-every", type=int, default=0)
@@ -49,14 +58,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--crash-worker", type=int, default=1)
     parser.add_argument("--crash-mode", choices=("kill", "raise"), default="kill")
     args = parser.parse_args(argv)
-    try:
-        args.hidden = tuple(int(h) for h in args.hidden.split(",") if h.strip())
-    except ValueError:
-        parser.error(f"--hidden must be comma-separated integers, got {args.hidden!r}")
     if args.threads is not None and args.threads < 1:
         parser.error(f"--threads must be at least 1, got {args.threads}")
     if args.warmup_steps < 0 or args.log_every < 1 or args.checkpoint_every < 0:
         parser.error("--warmup-steps and --checkpoint-every must be >= 0, --log-every >= 1")
+    if args.steps < 1 or args.global_batch_size < 1:
+        parser.error("--steps and --global-batch-size must be >= 1")
     return args
 
 
@@ -91,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             implementation=tf.distribute.experimental.CommunicationImplementation.RING
         )
         strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+        common.end_on_sigterm()
     else:
         strategy = tf.distribute.get_strategy()
     print(f"worker {index}/{num_workers}: {strategy.num_replicas_in_sync} replicas in sync", flush=True)

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from dltips import data, models, runtime
-from dltips.checks import check_int, check_number, check_rate
+from dltips.checks import check_int, check_number, check_rate, check_sizes
 from dltips.experiments import ExperimentResult, RunOptions
 from dltips.regularization.figures import plot_regularization_curves, plot_weight_histograms
 from dltips.tables import format_table
@@ -42,6 +42,16 @@ class Variant:
 
     ``dropout`` acts after each hidden layer, ``input_dropout`` on the pixels
     (Srivastava et al. used 0.5 and 0.2 for MNIST MLPs).
+
+    Raises:
+        ValueError: an empty name, ``l1`` or ``l2`` negative or not a finite
+            number, a dropout rate outside ``[0, 1)`` (checked when the variant
+            is made, not after earlier variants have trained).
+
+    Example::
+
+        >>> Variant("L2", l2=5e-3).regularizer().l2
+        0.005
     """
 
     name: str
@@ -76,7 +86,16 @@ def default_variants(
     """The six settings the chapter compares: none, L1, L2, elastic net, dropout, L2 + dropout.
 
     Elastic net uses half of each coefficient, so its total pull is comparable.
+
+    Raises:
+        ValueError: ``l1`` or ``l2`` negative or not a finite number, a dropout rate outside ``[0, 1)``.
+
+    Example::
+
+        >>> [v.name for v in default_variants()]
+        ['none', 'L1', 'L2', 'elastic net', 'dropout', 'L2 + dropout']
     """
+    l1, l2 = check_number("l1", l1, low=0.0), check_number("l2", l2, low=0.0)
     return (
         Variant("none"),
         Variant("L1", l1=l1),
@@ -237,6 +256,7 @@ def compare_regularizers(
         raise ValueError(f"variant names must be unique, got {names}")
     n_train = check_int("n_train", n_train)
     n_val = check_int("n_val", n_val)
+    hidden = check_sizes("hidden", hidden)
     if n_train + n_val > 54_210:
         raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
     epochs = check_int("epochs", epochs)

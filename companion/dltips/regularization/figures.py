@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
+from dltips.checks import check_int, check_number, check_numbers
+
 __all__ = ["plot_regularization_curves", "plot_weight_histograms"]
 
 
@@ -46,7 +48,8 @@ def plot_regularization_curves(
         size: inches per panel (width, height).
 
     Raises:
-        ValueError: an unknown variant name or metric, or ``columns < 1``.
+        ValueError: an unknown variant name or metric, ``columns`` not an integer
+            >= 1, or a ``size`` that is not two numbers > 0.
 
     Example::
 
@@ -54,8 +57,8 @@ def plot_regularization_curves(
     """
     if metric not in ("accuracy", "loss"):
         raise ValueError(f"metric must be 'accuracy' or 'loss', got {metric!r}")
-    if columns < 1:
-        raise ValueError(f"columns must be positive, got {columns!r}")
+    columns = check_int("columns", columns)
+    size = check_numbers("size", size, low=0.0, low_open=True, length=2)
     variants = _pick_variants(result, names)
     cols = min(columns, len(variants))
     rows = int(np.ceil(len(variants) / cols))
@@ -105,16 +108,17 @@ def plot_weight_histograms(
         size: inches per panel (width, height).
 
     Raises:
-        ValueError: an unknown or empty list of names, ``bins < 2`` or ``limit <= 0``.
+        ValueError: an unknown or empty list of names, ``bins`` not an integer >= 2,
+            ``limit`` not a number > 0, or a ``size`` that is not two numbers > 0.
 
     Example::
 
         >>> fig = plot_weight_histograms(reg_result, names=["L1", "L2"])  # doctest: +SKIP
     """
-    if bins < 2:
-        raise ValueError(f"bins must be at least 2, got {bins!r}")
-    if limit is not None and not limit > 0:
-        raise ValueError(f"limit must be positive, got {limit!r}")
+    bins = check_int("bins", bins, minimum=2)
+    if limit is not None:
+        limit = check_number("limit", limit, low=0.0, low_open=True)
+    size = check_numbers("size", size, low=0.0, low_open=True, length=2)
     variants = _pick_variants(result, list(names))
     if limit is None:
         limit = max(float(np.max(np.abs(v.weights))) for v in variants)

@@ -174,6 +174,9 @@ def article_to_keras_lambda(lam: float, m: int) -> float:
 def keras_to_article_lambda(lam: float, m: int) -> float:
     """The inverse of :func:`article_to_keras_lambda`: ``λ_article = 2m · λ_keras``.
 
+    Raises:
+        ValueError: ``lam`` negative or ``m`` not a positive integer.
+
     Example::
 
         >>> keras_to_article_lambda(0.001, m=1000)
@@ -204,7 +207,7 @@ def dropout(
         seed: an integer gives the same mask every call; ``None`` draws a new one.
 
     Raises:
-        ValueError: ``rate`` outside ``[0, 1)``.
+        ValueError: ``rate`` outside ``[0, 1)``, or a ``seed`` that is not an integer.
 
     Example::
 
@@ -213,6 +216,8 @@ def dropout(
         True
     """
     rate = _check_rate(rate)
+    if seed is not None:
+        check_int("seed", seed, minimum=-(2**63))
     x = ops.convert_to_tensor(x)
     if not training or rate == 0.0:
         return x
@@ -229,6 +234,14 @@ def l2_to_weight_decay(lam: float) -> float:
 
     Keras's decay step is ``w ← w − η·weight_decay·w``; the gradient of
     ``λ·Σw²`` is ``2λw``, hence the factor 2.
+
+    Raises:
+        ValueError: ``lam`` negative or not finite.
+
+    Example::
+
+        >>> l2_to_weight_decay(0.005)
+        0.01
     """
     return 2.0 * _check_lambda(lam, "lam")
 
@@ -293,6 +306,7 @@ def keras_l2_vs_weight_decay(
     weights directly), the two differ.
 
     Raises:
+<<<<<<< HEAD
         ValueError: ``lam`` negative, ``learning_rate`` not positive,
             ``momentum`` outside ``[0, 1)``, ``steps`` or ``batch_size`` not a
             positive integer.
@@ -303,12 +317,17 @@ def keras_l2_vs_weight_decay(
         True
         >>> keras_l2_vs_weight_decay(1e-2, exclude_bias=False) > 1e-4
         True
+=======
+        ValueError: ``lam`` negative, ``learning_rate`` not positive, ``steps``
+            or ``batch_size`` not a positive integer, ``seed`` not an integer >= 0.
+>>>>>>> main
     """
     lam = _check_lambda(lam, "lam")
     learning_rate = _check_positive(learning_rate, "learning_rate")
     momentum = check_number("momentum", momentum, low=0.0, high=1.0)
     steps = _check_count(steps, "steps")
     batch_size = _check_count(batch_size, "batch_size")
+    check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x = rng.random((steps * batch_size, 20), dtype=np.float32)
     y = rng.integers(0, 3, size=steps * batch_size)

@@ -90,6 +90,9 @@ class Constant(keras.optimizers.schedules.LearningRateSchedule):
 
     Example: ``keras.optimizers.SGD(learning_rate=Constant(0.1))`` trains exactly
     like ``keras.optimizers.SGD(learning_rate=0.1)``.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` not a finite number > 0.
     """
 
     def __init__(self, initial_learning_rate: float):
@@ -115,6 +118,10 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
     ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)``.
 
     Example: ``ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)`` is 0.025.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` or ``decay_steps`` not a finite number > 0,
+            ``decay_rate`` outside ``(0, 1]``.
     """
 
     def __init__(self, initial_learning_rate: float, decay_rate: float,
@@ -151,6 +158,10 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     ``keras.optimizers.schedules.PolynomialDecay(α0, T, α_end, power=1)``.
 
     Example: ``LinearDecay(0.1, total_steps=100)(25)`` is 0.075.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` not a finite number > 0, ``total_steps`` not
+            an integer >= 1, ``end_learning_rate`` outside ``[0, initial_learning_rate]``.
     """
 
     def __init__(self, initial_learning_rate: float, total_steps: int,
@@ -187,6 +198,10 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     up to its last boundary.
 
     Example: ``StepDecay(0.1, gamma=0.1, step_size=30)(60)`` is 0.001.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` not a finite number > 0, ``gamma`` outside
+            ``(0, 1]``, ``step_size`` not an integer >= 1.
     """
 
     def __init__(self, initial_learning_rate: float, gamma: float,
@@ -218,6 +233,9 @@ class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
     Agrees with ``keras.optimizers.schedules.InverseTimeDecay(α0, decay_steps=1, decay_rate=d)``.
 
     Example: ``InverseTimeDecay(0.1, decay=0.01)(100)`` is 0.05.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` not a finite number > 0, ``decay`` negative or not finite.
     """
 
     def __init__(self, initial_learning_rate: float, decay: float):
@@ -251,6 +269,11 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
     (or ``CosineDecay(α0, T, alpha=α_min/α0)`` without warm-up).
 
     Example: ``CosineDecay(0.1, total_steps=100)(50)`` is 0.05.
+
+    Raises:
+        ValueError: ``initial_learning_rate`` not a finite number > 0, ``total_steps`` not
+            an integer >= 1, ``warmup_steps`` not an integer in ``0..total_steps-1``,
+            ``min_learning_rate`` outside ``[0, initial_learning_rate]``.
     """
 
     def __init__(self, initial_learning_rate: float, total_steps: int,
@@ -286,14 +309,21 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 def constant(learning_rate: float) -> Constant:
-    """A fixed learning rate ``α_t = learning_rate``: no decay at all. Example: ``constant(0.1)``."""
-    return Constant(learning_rate)
+    """A fixed learning rate ``α_t = learning_rate``: no decay at all. Example: ``constant(0.1)``.
+
+    Raises:
+        ValueError: ``learning_rate`` not a finite number > 0.
+    """
+    return Constant(check_number("learning_rate", learning_rate, low=0.0, low_open=True))
 
 
 def exponential_decay(initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
     """``α0 · γ^(t/s)``, ``γ = decay_rate`` in (0, 1], ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
 
     Example: ``exponential_decay(0.1, 0.96, 100)`` loses 4 % of its rate every 100 steps.
+
+    Raises:
+        ValueError: an argument outside its range (see the class).
     """
     return ExponentialDecay(initial_learning_rate, decay_rate, decay_steps, staircase)
 
@@ -302,6 +332,9 @@ def linear_decay(initial_learning_rate: float, total_steps: int, end_learning_ra
     """``α0 · (1 − t/T)`` for ``end_learning_rate = 0``, held at ``end_learning_rate`` after ``T`` (see :class:`LinearDecay`).
 
     Example: ``linear_decay(0.1, total_steps=1000)`` reaches 0 at step 1000.
+
+    Raises:
+        ValueError: an argument outside its range (see the class).
     """
     return LinearDecay(initial_learning_rate, total_steps, end_learning_rate)
 
@@ -310,6 +343,9 @@ def step_decay(initial_learning_rate: float, gamma: float, step_size: int) -> St
     """``α0 · γ^⌊t/step_size⌋`` (see :class:`StepDecay`).
 
     Example: ``step_decay(0.1, gamma=0.5, step_size=100)`` halves the rate every 100 steps.
+
+    Raises:
+        ValueError: an argument outside its range (see the class).
     """
     return StepDecay(initial_learning_rate, gamma, step_size)
 
@@ -318,6 +354,9 @@ def inverse_time_decay(initial_learning_rate: float, decay: float) -> InverseTim
     """``α0 / (1 + decay · t)``, what Keras 2's ``SGD(lr=α0, decay=decay)`` did (see :class:`InverseTimeDecay`).
 
     Example: ``keras.optimizers.SGD(inverse_time_decay(0.01, 1e-4))`` ports ``SGD(lr=0.01, decay=1e-4)``.
+
+    Raises:
+        ValueError: an argument outside its range (see the class).
     """
     return InverseTimeDecay(initial_learning_rate, decay)
 
@@ -328,6 +367,9 @@ def cosine_decay(initial_learning_rate: float, total_steps: int, warmup_steps: i
     ``total_steps`` includes the ``warmup_steps``; see :class:`CosineDecay`.
 
     Example: ``cosine_decay(0.1, total_steps=1000, warmup_steps=50)``.
+
+    Raises:
+        ValueError: an argument outside its range (see the class).
     """
     return CosineDecay(initial_learning_rate, total_steps, warmup_steps, min_learning_rate)
 
@@ -348,15 +390,18 @@ def learning_rates(
     ``pow``/``cos`` kernels can differ from the scalar ones the optimizer uses in
     the last bit (about 1e-7 relative), far below what a plot shows.
 
+    Raises:
+        ValueError: a number of steps, or a step, that is not an integer >= 0.
+
     Example::
 
         >>> learning_rates(step_decay(1.0, gamma=0.5, step_size=2), 5).tolist()
         [1.0, 1.0, 0.5, 0.5, 0.25]
     """
-    steps = np.arange(steps) if isinstance(steps, numbers.Integral) else np.asarray(list(steps))
-    if steps.ndim != 1:
-        raise ValueError(f"steps must be a number or a 1-D sequence of steps, got shape {steps.shape}")
-    steps = steps.astype(np.int64)
+    if isinstance(steps, (numbers.Number, str, bytes)):
+        steps = np.arange(check_int("steps", steps, minimum=0))
+    else:
+        steps = np.asarray([check_int("steps", s, minimum=0) for s in steps], dtype=np.int64)
     try:
         rates = np.asarray(ops.convert_to_numpy(schedule(ops.convert_to_tensor(steps))), dtype=np.float64)
     except (ValueError, TypeError):

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from dltips import data, models, runtime
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_sizes
 from dltips.experiments import ExperimentResult, RunOptions, figure_of
 from dltips.schedules.decays import (
     LearningRateRecorder,
@@ -77,13 +77,17 @@ def train_with_schedule(
         >>> run.final_train_loss, run.test_accuracy  # doctest: +SKIP
 
     Raises:
-        ValueError: ``epochs`` or ``batch_size`` is not a positive integer, or a
-            plain ``learning_rate`` is not a finite number > 0.
+        ValueError: ``epochs`` or ``batch_size`` is not a positive integer, a
+            plain ``learning_rate`` is not a finite number > 0 (a negative or NaN
+            rate would train, to nothing), a layer size is not an integer >= 1 or
+            ``seed`` not an integer >= 0; all before training.
     """
     check_int("epochs", epochs)
     check_int("batch_size", batch_size)
     if not isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule):
         check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    hidden = check_sizes("hidden", hidden)
+    check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
     recorder = LearningRateRecorder()
@@ -116,6 +120,10 @@ def book_schedules(
     ``cosine + warm-up``    one epoch of linear warm-up, then a half cosine to 0
     ======================  =====================================================
 
+    Raises:
+        ValueError: ``total_steps`` not an integer >= 2, ``steps_per_epoch`` not an
+            integer >= 1, ``peak`` not a finite number > 0.
+
     Example::
 
         >>> plans = book_schedules(total_steps=630, steps_per_epoch=63)
@@ -124,6 +132,7 @@ def book_schedules(
     """
     total_steps = check_int("total_steps", total_steps, minimum=2)
     steps_per_epoch = check_int("steps_per_epoch", steps_per_epoch)
+    peak = check_number("peak", peak, low=0.0, low_open=True)
     warmup = min(steps_per_epoch, total_steps - 1)
     return {
         "exponential": exponential_decay(peak, decay_rate=0.01, decay_steps=total_steps),
@@ -143,6 +152,11 @@ class ScheduleBudget:
         epochs: passes over it.
         batch_size: examples per update.
         peak: the rate every decay starts from (after warm-up).
+
+    Raises:
+        ValueError: a size that is not an integer >= 1 (``batch_size`` at most
+            ``n_train``), a ``peak`` that is not a finite number > 0, or a budget
+            of fewer than 2 updates.
 
     Example::
 
@@ -258,7 +272,7 @@ def compare_schedules(
         A :class:`ScheduleComparison`.
 
     Raises:
-        ValueError: an unknown plan name or a bad size, before any training.
+        ValueError: an unknown plan name, a bad size or ``seed``, before any training.
 
     Example::
 
@@ -271,6 +285,8 @@ def compare_schedules(
     if not isinstance(budget, ScheduleBudget):
         raise ValueError(f"budget must be a ScheduleBudget, got {budget!r}")
     n_test = check_int("n_test", n_test, maximum=10_000)
+    hidden = check_sizes("hidden", hidden)
+    check_int("seed", seed, minimum=0)
     plan = budget.plans()
     chosen = list(plan) if names is None else list(names)
     unknown = [n for n in chosen if n not in plan]

@@ -9,6 +9,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from dltips.checks import check_int
+
 __all__ = ["plot_learning_rates", "plot_schedule_runs"]
 
 
@@ -32,7 +34,7 @@ def plot_learning_rates(
         ax: draw here instead of on a new figure.
 
     Raises:
-        ValueError: no curves, or ``steps_per_epoch`` not positive.
+        ValueError: no curves, or ``steps_per_epoch`` not an integer >= 1.
 
     Example::
 
@@ -41,8 +43,8 @@ def plot_learning_rates(
     """
     if not curves:
         raise ValueError("curves must hold at least one schedule")
-    if steps_per_epoch is not None and steps_per_epoch < 1:
-        raise ValueError(f"steps_per_epoch must be a positive integer or None, got {steps_per_epoch!r}")
+    if steps_per_epoch is not None:
+        check_int("steps_per_epoch", steps_per_epoch)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     longest = 0
@@ -79,7 +81,8 @@ def plot_schedule_runs(
         title: the figure title.
 
     Raises:
-        ValueError: no runs, or the two mappings name different runs.
+        ValueError: no runs, the two mappings name different runs, or
+            ``steps_per_epoch`` not an integer >= 1.
 
     Example::
 
@@ -87,6 +90,8 @@ def plot_schedule_runs(
     """
     if not step_rates:
         raise ValueError("step_rates must hold at least one run")
+    if steps_per_epoch is not None:
+        check_int("steps_per_epoch", steps_per_epoch)
     if list(step_rates) != list(epoch_loss):
         raise ValueError(
             f"step_rates and epoch_loss must name the same runs, got {list(step_rates)} and {list(epoch_loss)}"
