@@ -121,6 +121,14 @@ def _with(key: str, function: Callable, *args: Any, **defaults: Any) -> Callable
     return lambda tiny, **bad: function(tiny[key], *args, **{**defaults, **bad})
 
 
+def _descent_step(tiny, **bad):
+    model = tiny["model"]
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return descent.gradient_descent_step(model, loss, tf.constant(X[:4]), tf.constant(Y[:4]),
+                                         descent.make_velocities(model.trainable_variables),
+                                         **{"learning_rate": 0.1, "momentum": 0.9, **bad})
+
+
 def _sgd_update(tiny, **bad):
     w = [tf.Variable([1.0])]
     return descent.apply_sgd_update(w, [tf.constant([1.0])], descent.make_velocities(w),
@@ -149,7 +157,8 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
                                                    decay=0.1), {"learning_rate": POSITIVE, "decay": NONNEGATIVE}),
     "regularization.keras_l2_vs_weight_decay": (
         _call(regularization.keras_l2_vs_weight_decay, lam=1e-3, learning_rate=0.1, steps=2, batch_size=4, seed=0),
-        {"lam": NONNEGATIVE, "learning_rate": POSITIVE, "steps": COUNT, "batch_size": COUNT, "seed": SEED}),
+        {"lam": NONNEGATIVE, "learning_rate": POSITIVE, "momentum": UNIT, "steps": COUNT, "batch_size": COUNT,
+         "seed": SEED}),
     "regularization.Variant": (_call(regularization.Variant, "v"),
                                {"l1": NONNEGATIVE, "l2": NONNEGATIVE, "dropout": RATE, "input_dropout": RATE}),
     "regularization.default_variants": (_call(regularization.default_variants),
@@ -209,6 +218,7 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
                                      {"steps_per_epoch": COUNT}),
     # descent
     "descent.apply_sgd_update": (_sgd_update, {"learning_rate": POSITIVE, "momentum": UNIT}),
+    "descent.gradient_descent_step": (_descent_step, {"learning_rate": POSITIVE, "momentum": UNIT}),
     "descent.epoch_batches": (_call(descent.epoch_batches, num_examples=10, batch_size=4, epoch=0, seed=0),
                               {"num_examples": COUNT, "batch_size": COUNT, "epoch": INDEX, "seed": SEED}),
     "descent.train_gradient_descent": (_with("model", descent.train_gradient_descent, x=X, y=Y, **TRAINING),

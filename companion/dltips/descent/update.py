@@ -144,6 +144,10 @@ def gradient_descent_step(
     (:func:`objective_and_gradients`), then the update
     (:func:`apply_sgd_update`). Works eagerly and inside ``tf.function``.
 
+    Raises:
+        ValueError: a ``momentum`` outside ``[0, 1]`` or a ``learning_rate`` that
+            is not a finite number > 0 (as :func:`apply_sgd_update`).
+
     Example::
 
         >>> import numpy as np
