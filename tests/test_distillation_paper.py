@@ -29,6 +29,7 @@ from dltips.distillation_paper import (  # noqa: E402
     paper_experiment,
     raise_class_bias,
     train_student,
+    train_teacher,
     without_class,
 )
 
@@ -242,6 +243,30 @@ def test_omitted_digit_rejects_bad_arguments_by_name(kwargs, name):
         omitted_digit_experiment(**kwargs)
 
 
+def test_training_functions_check_their_arguments_first():
+    x, y = np.zeros((8, 28, 28), "float32"), np.zeros(8, "uint8")
+    with pytest.raises(ValueError, match="learning_rate"):
+        train_student(x, y, (4,), learning_rate=0)
+    with pytest.raises(ValueError, match="hidden"):
+        train_student(x, y, (0,))
+    with pytest.raises(ValueError, match="logits"):
+        train_student(x, y, (4,), logits=np.zeros((5, 10)))
+    with pytest.raises(ValueError, match="seed"):
+        train_teacher(x, y, PaperRecipe.tiny(), seed=-1)
+    with pytest.raises(ValueError, match="timing_repeats"):
+        paper_experiment(PaperRecipe.tiny(), verbose=False, timing_repeats=0)
+
+
+def test_teacher_saves_and_loads_with_its_jitter_layer(tmp_path):
+    teacher = build_teacher(PaperRecipe(teacher_hidden=(16,)), seed=0)
+    path = tmp_path / "teacher.keras"
+    teacher.save(path)
+    restored = keras.models.load_model(path)
+    x, _ = _dots(4)
+    assert np.allclose(restored.predict(x, verbose=0), teacher.predict(x, verbose=0))
+    assert restored.get_layer("jitter").max_shift == 2
+
+
 def test_recipe_defaults_are_the_papers_networks():
     recipe = PaperRecipe()
     assert recipe.teacher_hidden == (1200, 1200) and recipe.student_hidden == (800, 800)
@@ -311,3 +336,19 @@ def test_tiny_omitted_digit_experiment(mnist_file):
     out = json.loads(json.dumps(result.to_dict()))
     assert out["paper"]["errors_on_omitted_after"] == 14
     assert "bias of 3 raised" in result.table()
+
+
+def test_benchmark_plan_and_seed_option():
+    import argparse
+
+    from benchmarks import bench_distillation
+
+    planned = bench_distillation.plan()
+    assert planned["recipe"]["teacher_hidden"] == [1200, 1200] and planned["epochs_by_model"]["teacher"] >= 60
+    assert 0 < planned["projected_minutes_on_a_busy_machine"] < 120
+    assert bench_distillation.plan(seeds=(0, 1))["recipe"]["seeds"] == [0, 1]
+    assert bench_distillation._seeds("0, 1,2") == (0, 1, 2)
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench_distillation._seeds("a,b")
+    quick = bench_distillation.recipe(quick=True)
+    assert quick.train_size is not None and quick.teacher_epochs <= 2

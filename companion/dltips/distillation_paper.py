@@ -252,7 +252,7 @@ class PaperRecipe:
     teacher_input_dropout: float = 0.2
     teacher_dropout: float = 0.5
     max_shift: int = 2
-    teacher_epochs: int = 60
+    teacher_epochs: int = 100
     teacher_learning_rate: float = 1e-3
     student_hidden: tuple[int, ...] = (800, 800)
     temperature: float = 20.0
@@ -261,8 +261,8 @@ class PaperRecipe:
     compact_temperatures: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 20.0)
     compact_alphas: tuple[float, ...] = (0.1, 0.5)
     student_sweep: tuple[float, ...] = ()
-    student_epochs: int = 30
-    compact_epochs: int = 30
+    student_epochs: int = 40
+    compact_epochs: int = 40
     student_learning_rate: float = 1e-3
     validation_size: int = 10_000
     seeds: tuple[int, ...] = (0, 1, 2)
@@ -405,6 +405,12 @@ def _fit(model: keras.Model, x: np.ndarray, y: np.ndarray, *, epochs: int, batch
     return out
 
 
+def _check_lengths(x: np.ndarray, y: np.ndarray, logits: np.ndarray | None = None) -> None:
+    if len(x) == 0 or len(x) != len(y) or (logits is not None and len(logits) != len(y)):
+        sizes = f"x {len(x)}, y {len(y)}" + ("" if logits is None else f", logits {len(logits)}")
+        raise ValueError(f"x, y (and logits) must hold the same number of examples, at least one; got {sizes}")
+
+
 def _steps_per_execution(n: int, batch_size: int) -> int:
     # Several steps per call of the compiled train function: the same updates, less Python per step.
     return max(1, min(16, n // batch_size))
@@ -420,6 +426,8 @@ def train_teacher(
     """
     recipe = recipe or PaperRecipe()
     epochs = recipe.teacher_epochs if epochs is None else _check_int("epochs", epochs)
+    seed = _check_int("seed", seed, minimum=0)
+    _check_lengths(x, y)
     keras.utils.set_random_seed(seed)
     teacher = build_teacher(recipe, seed=seed)
     _models.compile_classifier(
@@ -504,6 +512,10 @@ def train_student(
     hidden = _check_hidden("hidden", hidden)
     epochs = _check_int("epochs", epochs)
     temperature, alpha = _check_temperature("temperature", temperature), _check_alpha("alpha", alpha)
+    learning_rate = _check_positive("learning_rate", learning_rate)
+    batch_size = _check_int("batch_size", batch_size)
+    seed = _check_int("seed", seed, minimum=0)
+    _check_lengths(x, y, logits)
     keras.utils.set_random_seed(seed)
     student = build_student(hidden, seed=seed)
     optimizer = _cosine_adam(learning_rate, epochs, len(x), batch_size)
