@@ -28,7 +28,7 @@ and the students train on them (:class:`SoftTargetLoss`), which is what
 at a fraction of the cost.
 
 All the settings live in one place, :class:`PaperRecipe`; :func:`paper_experiment`
-runs it. The full recipe takes over an hour on a two-core CPU, so the book shows
+runs it. The full recipe takes about an hour on a two-core CPU, so the book shows
 a recorded run (``python -m benchmarks.bench_distillation``); a tiny recipe checks
 that the code works::
 
@@ -206,8 +206,8 @@ def jitter_dataset(
     """A shuffled ``tf.data`` pipeline whose batches are jittered by :class:`RandomShift` (labels unchanged).
 
     For training a model that has no jitter layer of its own; :func:`build_teacher`
-    puts the layer inside the model instead, which is as fast on a CPU and keeps
-    evaluation free of jitter without a second pipeline.
+    puts the layer inside the model instead, so that ``fit`` takes plain arrays and
+    ``predict`` and ``evaluate`` see unshifted images without a second pipeline.
     """
     import tensorflow as tf
 
@@ -836,7 +836,7 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
         "hidden": list(recipe.teacher_hidden), "params": _models.count_params(teacher),
         "errors": _models.count_errors(teacher, x_test, y_test), "inference_seconds": timing["teacher"],
         "epochs": recipe.teacher_epochs, "max_shift": recipe.max_shift,
-        "final_training_loss": history["loss"][-1],
+        "training_loss": history["loss"],
     }
     students = {}
     for key, (hidden, _, t, a, how) in kinds.items():
