@@ -1,9 +1,12 @@
 """Run the benchmarks and record their figures: ``python -m benchmarks [--quick] [--only a,b] [--out FILE]``.
 
 Writes one JSON file (default ``benchmarks/results/latest.json``) with the machine description,
-package versions, the date and, per benchmark, every figure with its unit, median and spread;
-a full (not ``--quick``) run also writes each benchmark's own ``<name>.json`` beside it, which
-the chapters read.
+package versions, the date and, per benchmark, every figure with its unit, median, interval and,
+where it has a target, its verdict (see ``benchmarks/stats.py``); ``calibration`` lists, per
+section and clock, whether the path raced against itself came out even, and ``too_noisy`` the
+ones that did not (their verdicts read "too noisy"). A full (not ``--quick``) run also writes
+each benchmark's own ``<name>.json`` beside it, which the chapters read. A full run takes about
+45 minutes on a quiet 2-core machine, up to about an hour on a busy one.
 With ``--only``, the other sections already in the file are kept, so one benchmark can be
 re-run without repeating the others.
 """
@@ -18,9 +21,20 @@ import time
 from pathlib import Path
 
 from benchmarks.common import machine
+from benchmarks.stats import is_calibration
 
 SECTIONS = ("startup", "book", "overhead", "descent", "parallel", "distillation")
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def calibrations(results: dict) -> tuple[dict[str, dict[str, bool]], list[str]]:
+    """Per section and clock, whether its calibration race passed; and the ``section clock`` pairs that failed."""
+    passed: dict[str, dict[str, bool]] = {}
+    for section, figures in results.items():
+        for fig in (figures.values() if isinstance(figures, dict) else []):
+            if is_calibration(fig):
+                passed.setdefault(section, {})[fig.get("clock", "wall")] = bool(fig["passed"])
+    return passed, [f"{s} {clock}" for s, clocks in passed.items() for clock, ok in clocks.items() if not ok]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         report["results"][name] = module.run(quick=args.quick)
         report.setdefault("durations_s", {})[name] = round(time.perf_counter() - start, 1)
+        report["calibration"], report["too_noisy"] = calibrations(report["results"])
         args.out.parent.mkdir(parents=True, exist_ok=True)
         if not args.quick:  # the chapters read a section's own file (e.g. parallel.json); quick runs never replace it
             (args.out.parent / f"{name}.json").write_text(json.dumps(report["results"][name], indent=1) + "\n")

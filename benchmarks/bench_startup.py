@@ -1,4 +1,7 @@
-"""Start-up costs: ``import dltips`` in a fresh interpreter, and ``load_mnist()`` from the local file."""
+"""Start-up costs: ``import dltips`` in a fresh interpreter, and ``load_mnist()`` from the local file.
+
+Each figure is the median of 7 runs with the interval of that median (no targets here).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import subprocess
 import sys
 from typing import Any
 
-from benchmarks.common import figure, timed
+from benchmarks.common import timed
+from benchmarks.stats import abba_order, summarize
 
 
 def _fresh_python(code: str) -> float:
@@ -15,9 +19,11 @@ def _fresh_python(code: str) -> float:
 
 def run(quick: bool = False) -> dict[str, Any]:
     repeats = 2 if quick else 7
-    baseline = [_fresh_python("pass") for _ in range(repeats)]
-    with_import = [_fresh_python("import dltips") for _ in range(repeats)]
-    import_cost = [w - b for w, b in zip(with_import, baseline)]
+    code = {"a": "import dltips", "b": "pass"}
+    import_cost = []
+    for pair in abba_order(repeats):  # an empty interpreter's start beside each import, ABBA order
+        seconds = {who: _fresh_python(code[who]) for who in pair}
+        import_cost.append(seconds["a"] - seconds["b"])
 
     from dltips.data import _load_from_path_cached, load_mnist
 
@@ -27,9 +33,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         load_times.append(timed(load_mnist))
     cached = [timed(load_mnist) for _ in range(repeats)]
     return {
-        "import_dltips": figure(import_cost, "s", note="fresh interpreter, minus an empty interpreter's start"),
-        "load_mnist_from_file": figure(load_times, "s", note="read, validate, normalize the 70,000 images"),
-        "load_mnist_cached": figure(cached, "s", note="second call in the same process: validate skipped, copy + normalize"),
+        "import_dltips": summarize(import_cost, "s", note="fresh interpreter, minus an empty interpreter's start"),
+        "load_mnist_from_file": summarize(load_times, "s", note="read, validate, normalize the 70,000 images"),
+        "load_mnist_cached": summarize(cached, "s", note="second call in the same process: validate skipped, copy + normalize"),
     }
 
 

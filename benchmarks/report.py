@@ -1,4 +1,10 @@
-"""Turn a recorded ``latest.json`` into the tables and figure of the book's Performance page."""
+"""Turn a recorded ``latest.json`` into the tables, figure and closing note of the book's Performance page.
+
+Figures recorded with intervals (see :mod:`benchmarks.stats`) show the median, the interval of
+the median and its confidence, the number of rounds or runs, the target and the verdict (met,
+missed, undecided, or too noisy when the section's calibration race failed). Figures recorded
+before intervals existed show their median and say that they were not judged.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,11 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from benchmarks.stats import CONFIDENCE, is_calibration
+
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+CLOCKS = {"cpu": "CPU time", "wall": "wall time", "end_to_end": "wall time, whole call"}
+VERDICTS = {"met": "met", "missed": "**missed**", "undecided": "undecided", "too noisy": "too noisy to judge"}
 
 
 def load(path: str | Path = RESULTS) -> dict[str, Any]:
@@ -30,30 +40,62 @@ def is_figure(entry: Any) -> bool:
     return isinstance(entry, dict) and "value" in entry and "unit" in entry
 
 
+def label(name: str, fig: dict[str, Any]) -> str:
+    """A figure's name for a reader: ``models_ratio_cpu`` becomes ``models ratio (CPU time)``."""
+    clock = fig.get("clock")
+    if clock and name.endswith(f"_{clock}"):
+        name = f"{name[: -len(clock) - 1]} ({CLOCKS.get(clock, clock)})"
+    return name.replace("_", " ")
+
+
+def interval_text(fig: dict[str, Any]) -> str:
+    """``lo to hi``, with the confidence when it is not 95 %; a dash for a figure recorded without one."""
+    if "interval" not in fig:
+        return "not recorded"
+    lo, hi = fig["interval"]
+    confidence = fig.get("confidence", CONFIDENCE)
+    note = "" if abs(confidence - CONFIDENCE) < 1e-9 else f" ({confidence:.0%})"
+    return f"{_fmt(lo)} to {_fmt(hi)}{note}"
+
+
+def verdict_text(fig: dict[str, Any]) -> str:
+    """What the figure's interval says about its target (or, for a calibration, whether the run can judge)."""
+    if is_calibration(fig):
+        return "passed: holds 1" if fig["passed"] else "**failed**: too noisy to judge"
+    if "verdict" in fig:
+        return VERDICTS.get(fig["verdict"], fig["verdict"])
+    if "met" in fig:  # recorded before intervals: the median alone cannot decide
+        return f"not judged (median {'met' if fig['met'] else 'missed'})"
+    return ""
+
+
 def table(section: dict[str, Any]) -> str:
-    """A Markdown table of every figure in a section: median, spread, repeats, target, met."""
-    rows = ["| figure | median | spread (min to max) | runs | target | met |", "|---|---|---|---|---|---|"]
+    """A Markdown table of every figure in a section: median, interval of the median, runs, target, verdict."""
+    rows = ["| figure | median | interval | runs | target | verdict |", "|---|---|---|---|---|---|"]
     for name, fig in section.items():
         if not is_figure(fig):
             continue
-        lo, hi = fig.get("spread", [fig["value"], fig["value"]])
-        met = {True: "yes", False: "**no**"}.get(fig.get("met"), "")
+        target = "1 (same path)" if is_calibration(fig) else fig.get("target", "")
         rows.append(
-            f"| {name.replace('_', ' ')} | {_fmt(fig['value'])} {fig['unit']} | {_fmt(lo)} to {_fmt(hi)} | "
-            f"{fig.get('n', 1)} | {fig.get('target', '')} | {met} |"
+            f"| {label(name, fig)} | {_fmt(fig['value'])} {fig['unit']} | {interval_text(fig)} | "
+            f"{fig.get('n', 1)} | {target} | {verdict_text(fig)} |"
         )
     return "\n".join(rows)
 
 
 def plot_book_cost(book: dict[str, Any]) -> Figure:
-    """Execution time of each chapter against its budget."""
+    """Execution time of each chapter against its budget, with the interval of the median where recorded."""
     names = sorted(k[: -len("_time")] for k in book if k.endswith("_time") and k != "book_execution_time")
-    times = [book[f"{n}_time"]["value"] for n in names]
-    budgets = [float(book[f"{n}_time"]["target"].split()[1]) for n in names]
+    figs = [book[f"{n}_time"] for n in names]
+    times = [f["value"] for f in figs]
+    budgets = [float(f["target"].split()[1]) for f in figs]
     fig, ax = plt.subplots(figsize=(7, 3))
     y = range(len(names))
     ax.barh(y, budgets, color="0.85", label="budget")
-    ax.barh(y, times, color="tab:blue", height=0.5, label="measured")
+    errors = None
+    if all("interval" in f for f in figs):
+        errors = [[t - f["interval"][0] for t, f in zip(times, figs)], [f["interval"][1] - t for t, f in zip(times, figs)]]
+    ax.barh(y, times, color="tab:blue", height=0.5, label="measured (median)", xerr=errors, capsize=3)
     ax.set(yticks=list(y), yticklabels=names, xlabel="seconds to execute on the 2-core machine")
     ax.invert_yaxis()
     ax.legend(loc="lower right")
@@ -69,7 +111,10 @@ def describe_machine(recorded: dict[str, Any]) -> str:
 
 
 def descent_figures(section: dict[str, Any]) -> dict[str, Any]:
-    """The from-scratch loop's benchmark (its own format) as figures, so :func:`table` shows it."""
+    """The from-scratch loop's figures, so :func:`table` shows them (older recordings are converted)."""
+    if "ratio_per_round" not in section:
+        return {k: v for k, v in section.items() if is_figure(v)}
+
     def fig(summary: dict[str, Any], unit: str) -> dict[str, Any]:
         return {"value": summary["median"], "unit": unit, "spread": [summary["min"], summary["max"]], "n": len(summary["runs"])}
 
@@ -83,14 +128,17 @@ def descent_figures(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def parallel_table(section: dict[str, Any]) -> str:
-    """Measured throughput of 1 and 2 single-thread synchronous workers, and the speed-up."""
-    rows = ["| model | parameters | workers | examples/s | speed-up over 1 worker |", "|---|---|---|---|---|"]
-    by_model: dict[str, dict[int, float]] = {}
+    """Measured throughput of 1 and 2 single-thread synchronous workers, and the speed-up with its interval."""
+    rows = ["| model | parameters | workers | examples/s (median) | runs | speed-up over 1 worker | interval |",
+            "|---|---|---|---|---|---|---|"]
+    speedups = section.get("speedup_figures", {})
     for r in section["results"]:
-        by_model.setdefault(r["model"], {})[r["num_workers"]] = r["examples_per_second"]
-        one = by_model[r["model"]].get(1)
-        speedup = f"{r['examples_per_second'] / one:.2f}×" if one else ""
-        rows.append(f"| {r['model']} | {r['parameters']:,} | {r['num_workers']} | {r['examples_per_second']:,.0f} | {speedup} |")
+        speedup = interval = ""
+        if r["num_workers"] != 1:
+            fig = speedups.get(r["model"], {"value": section["speedup_2_workers"][r["model"]]})
+            speedup, interval = f"{fig['value']:.2f}×", interval_text(fig)
+        rows.append(f"| {r['model']} | {r['parameters']:,} | {r['num_workers']} | {r['examples_per_second']:,.0f} | "
+                    f"{r.get('rounds', 1)} | {speedup} | {interval} |")
     return "\n".join(rows)
 
 
@@ -107,14 +155,62 @@ def distillation_table(section: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def missed_targets(recorded: dict[str, Any]) -> list[str]:
-    """Every figure in the report that has a target and missed it, as ``section: figure (value, target)``."""
-    missed = []
+def _section_figures(section_name: str, section: dict[str, Any]) -> dict[str, Any]:
+    """Every figure of a section, the parallel section's speed-ups and calibration included."""
+    if section_name == "descent":
+        return descent_figures(section)
+    if section_name == "parallel":
+        figures = {f"speedup {model}": fig for model, fig in section.get("speedup_figures", {}).items()}
+        if "calibration" in section:
+            figures["calibration"] = section["calibration"]
+        return figures
+    return {k: v for k, v in section.items() if is_figure(v)}
+
+
+def judged_figures(recorded: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(section, name, figure)`` for every figure with a target or a calibration role, in recorded order."""
+    out = []
     for section_name, section in recorded["results"].items():
-        figures = descent_figures(section) if section_name == "descent" else section
-        for name, fig in figures.items():
-            if is_figure(fig) and fig.get("met") is False:
-                missed.append(f"{section_name}: {name} = {_fmt(fig['value'])} {fig['unit']} (target {fig['target']})")
-        if section_name == "parallel" and not section.get("target_met", True):
-            missed.append(f"parallel: {section['target']} (measured {section['speedup_2_workers']})")
+        for name, fig in _section_figures(section_name, section).items():
+            if is_calibration(fig) or "target" in fig:
+                out.append((section_name, name, fig))
+    return out
+
+
+def missed_targets(recorded: dict[str, Any]) -> list[str]:
+    """Every target whose interval lies entirely on the wrong side (or, in older recordings, whose median missed)."""
+    missed = []
+    for section_name, name, fig in judged_figures(recorded):
+        if fig.get("verdict") == "missed" or fig.get("met") is False:
+            missed.append(f"{section_name}: {label(name, fig)} = {_fmt(fig['value'])} {fig['unit']} (target {fig['target']})")
+    parallel = recorded["results"].get("parallel", {})
+    if "verdict" not in parallel and not parallel.get("target_met", True):
+        missed.append(f"parallel: {parallel['target']} (measured {parallel['speedup_2_workers']})")
     return missed
+
+
+def closing_note(recorded: dict[str, Any]) -> str:
+    """Each calibration and each judged ratio with its interval and verdict, then a count of the verdicts.
+
+    Chapter times and memory are summed up in the count (their table is above); ratios and
+    calibrations are listed one per line.
+    """
+    lines, counts = [], {}
+    for section_name, name, fig in judged_figures(recorded):
+        if "interval" not in fig:
+            counts["not judged"] = counts.get("not judged", 0) + 1
+            if fig["unit"] == "ratio":
+                lines.append(f"{section_name}: {label(name, fig)} = {_fmt(fig['value'])}, recorded without an interval: "
+                             "not judged (run `make bench` again)")
+            continue
+        lo, hi = fig["interval"]
+        text = f"{section_name}: {label(name, fig)} = {fig['value']:.3f} [{lo:.3f}, {hi:.3f}]"
+        if is_calibration(fig):
+            lines.append(f"{text}, calibration {'passed' if fig['passed'] else 'FAILED: too noisy to judge'}"
+                         f" ({fig['n']} rounds; 5 % needs about {fig['rounds_for_5_percent']})")
+            continue
+        counts[fig["verdict"]] = counts.get(fig["verdict"], 0) + 1
+        if fig["unit"] == "ratio":
+            lines.append(f"{text}, target {fig['target']}: {fig['verdict']}")
+    summary = ", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "nothing judged"
+    return "\n".join([*lines, f"targets: {summary}"])

@@ -1,4 +1,8 @@
-"""The benchmark runner works on a tiny configuration and writes valid JSON (timings are never asserted)."""
+"""The benchmarks' method: interleaving, intervals, verdicts and calibration on synthetic timings, and the runner.
+
+The statistics tests are fast and deterministic: timings come from a seeded generator, never
+from a clock, and TensorFlow is not imported. Real timings are never asserted.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,261 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
-from benchmarks import bench_book, report
-from benchmarks.common import figure, with_target
+from benchmarks import bench_book, report, stats
+from benchmarks.common import calibration_figures, calibration_passed, figure, race, ratio_figures
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def synthetic_race(ratio: float, noise: float, rounds: int, *, seed: int = 0, second_penalty: float = 0.0,
+                   abba: bool = True, balanced: bool = True) -> tuple[list[float], list[float]]:
+    """Seconds per round of A and B, where A is ``ratio`` times as fast as B.
+
+    Every run is slowed by a load shared within its round (drifting upward over the race) and by
+    its own lognormal noise of relative size ``noise``; the contender that runs second in a round
+    is slowed by ``second_penalty`` more (a position effect), and ``abba=False`` always runs A
+    first, as a naive benchmark would. ``balanced`` mirrors the noise of the first half of the
+    rounds in the second half, so that the race's noise is symmetric and its realized ratio is
+    the true one: a test of one race then checks the judging, not the luck of one draw.
+    Unbalanced races (independent noise) are for tests over many seeds.
+    """
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, noise, size=(rounds, 2))
+    if balanced:
+        half = rounds // 2
+        z[rounds - half:] = -z[:half]
+    a, b = [], []
+    order = stats.abba_order(rounds) if abba else [("a", "b")] * rounds
+    for r, pair in enumerate(order):
+        load = 1 + 0.3 * r / rounds + 0.2 * rng.random()
+        base = {"a": 1.0 / ratio, "b": 1.0}
+        for position, who in enumerate(pair):
+            seconds = base[who] * load * float(np.exp(z[r, position])) * (1 + second_penalty * position)
+            (a if who == "a" else b).append(seconds)
+    return a, b
+
+
+def ratio_verdict(ratio: float, noise: float, rounds: int, target: float = 0.95, seed: int = 0,
+                  balanced: bool = True) -> str:
+    a, b = synthetic_race(ratio, noise, rounds, seed=seed, balanced=balanced)
+    return stats.summarize(stats.paired_ratios(b, a), "ratio", at_least=target)["verdict"]
+
+
+# --- the schedule -------------------------------------------------------------------------
+
+
+def test_abba_order_is_abba():
+    runs = "".join(who for pair in stats.abba_order(8) for who in pair)
+    assert runs == "abbaabbaabbaabba"
+    assert stats.abba_order(1) == [("a", "b")]
+    with pytest.raises(ValueError, match="rounds"):
+        stats.abba_order(0)
+
+
+def test_race_runs_the_contenders_in_abba_order_after_a_warm_up():
+    calls: list[str] = []
+
+    def contender(name: str):
+        def run():
+            calls.append(name)
+            return {"wall": 1.0, "cpu": 1.0}
+        return run
+
+    result = race(contender("a"), contender("b"), min_rounds=4, max_rounds=4)
+    assert "".join(calls) == "ab" + "abbaabba"  # one warm-up run of each, then ABBA
+    assert "".join(result.order) == "abbaabba"
+    assert result.rounds == 4 and result.readings["a"]["wall"] == [1.0] * 4
+
+
+def test_race_adds_rounds_until_the_interval_is_narrow_enough():
+    rng = np.random.default_rng(1)
+
+    def noisy(size: float):
+        return lambda: {"wall": float(np.exp(rng.normal(0, size))), "cpu": float(np.exp(rng.normal(0, size)))}
+
+    quiet = race(noisy(0.001), noisy(0.001), min_rounds=8, max_rounds=200, warmup=0)
+    assert quiet.stopped == "resolved" and quiet.rounds == 8
+    loud = race(noisy(0.2), noisy(0.2), min_rounds=8, max_rounds=40, warmup=0)
+    assert loud.stopped == "rounds" and loud.rounds == 40  # 20 % noise needs far more than 40 rounds for 5 %
+    medium = race(noisy(0.03), noisy(0.03), min_rounds=8, max_rounds=400, warmup=0)
+    assert medium.stopped == "resolved" and 8 < medium.rounds < 400 and medium.rounds % 4 == 0
+    assert stats.relative_width(medium.throughput_ratios("wall")) < stats.RESOLUTION
+
+
+def test_race_stops_when_its_budget_is_spent():
+    rng = np.random.default_rng(2)
+    result = race(lambda: {"wall": 1.0}, lambda: {"wall": float(rng.lognormal(0, 0.5))},
+                  min_rounds=4, budget_s=0.0, clocks=("wall",), warmup=0)
+    assert result.stopped == "budget" and result.rounds == 4
+
+
+# --- intervals and verdicts -----------------------------------------------------------------
+
+
+def test_bootstrap_interval_is_deterministic_and_covers_the_median():
+    a, b = synthetic_race(1.0, 0.05, 40)
+    ratios = stats.paired_ratios(b, a)
+    lo, hi = stats.bootstrap_interval(ratios)
+    assert (lo, hi) == stats.bootstrap_interval(ratios)  # seeded
+    assert lo < float(np.median(ratios)) < hi
+    wider = stats.bootstrap_interval(ratios, confidence=0.99)
+    assert wider[0] <= lo and hi <= wider[1]
+
+
+@pytest.mark.parametrize(
+    ("ratio", "noise", "rounds", "expected"),
+    [
+        (1.00, 0.03, 40, "met"),  # truly 5 % faster than the target, measured well
+        (0.85, 0.03, 40, "missed"),  # truly 10 % slower than the target
+        (0.95, 0.03, 40, "undecided"),  # exactly on the target: no interval can decide
+        (1.00, 0.30, 12, "undecided"),  # 5 % above the target, but 30 % noise and 12 rounds cannot tell
+        (0.97, 0.01, 200, "met"),  # a 2 % margin is resolved by little noise and many rounds
+    ],
+)
+def test_a_known_ratio_with_known_noise_is_judged_correctly(ratio, noise, rounds, expected):
+    assert ratio_verdict(ratio, noise, rounds) == expected
+
+
+def test_verdicts_hold_over_many_synthetic_races():
+    """Clear cases are decided right almost always; a ratio on the target is rarely called either way."""
+    clear = [ratio_verdict(1.03, 0.04, 60, seed=s, balanced=False) for s in range(40)]
+    assert clear.count("met") >= 38 and "missed" not in clear
+    on_target = [ratio_verdict(0.95, 0.04, 60, seed=s, balanced=False) for s in range(40)]
+    assert on_target.count("undecided") >= 34  # a 95 % interval wrongly decides about 5 % of such races
+
+
+def test_judge_at_least_and_at_most():
+    assert stats.judge((0.96, 1.04), at_least=0.95) == "met"
+    assert stats.judge((0.90, 0.94), at_least=0.95) == "missed"
+    assert stats.judge((0.93, 1.01), at_least=0.95) == "undecided"
+    assert stats.judge((40.0, 55.0), at_most=120) == "met"
+    assert stats.judge((130.0, 150.0), at_most=120) == "missed"
+    assert stats.judge((110.0, 125.0), at_most=120) == "undecided"
+    with pytest.raises(ValueError, match="exactly one"):
+        stats.judge((1, 2))
+    with pytest.raises(ValueError, match="low, high"):
+        stats.judge((2, 1), at_least=1)
+
+
+def test_few_runs_give_min_to_max_with_its_true_confidence():
+    (lo, hi), confidence = stats.median_interval([50.0, 40.0, 45.0])
+    assert (lo, hi) == (40.0, 50.0) and confidence == 0.75
+    fig = stats.summarize([50.0, 40.0, 45.0], "s", at_most=120)
+    assert fig["verdict"] == "met" and fig["confidence"] == 0.75 and fig["n"] == 3
+    assert stats.summarize(list(np.linspace(1, 2, 10)), "s")["confidence"] == stats.CONFIDENCE
+
+
+def test_rounds_needed_grows_with_the_square_of_the_spread():
+    a, b = synthetic_race(1.0, 0.10, 40)
+    ratios = stats.paired_ratios(b, a)
+    needed = stats.rounds_needed(ratios)
+    width = stats.relative_width(ratios)
+    assert needed == pytest.approx(40 * (width / 0.05) ** 2, abs=1)
+    assert stats.rounds_needed(ratios, resolution=0.10) == pytest.approx(needed / 4, rel=0.05)
+
+
+def test_spread_is_relative_and_undefined_for_differences():
+    assert stats.spread([1.0, 1.0, 1.0]) == 0.0
+    assert stats.spread([1.0, 1.1, 0.9]) == pytest.approx(0.1, abs=0.01)
+    assert stats.spread([0.1, -0.1]) is None and stats.spread([1.0]) is None
+
+
+# --- calibration ----------------------------------------------------------------------------
+
+
+def test_calibration_passes_for_a_fair_race_of_a_path_against_itself():
+    a, b = synthetic_race(1.0, 0.05, 40)
+    fig = stats.calibration(stats.paired_ratios(b, a))
+    assert fig["passed"] and fig["role"] == "calibration" and stats.is_calibration(fig)
+    assert fig["rounds_for_5_percent"] >= 40 and not fig["resolves_5_percent"]
+    passed = []
+    for seed in range(100):
+        a, b = synthetic_race(1.0, 0.05, 40, seed=seed, balanced=False)
+        passed.append(stats.calibration_passed(stats.bootstrap_interval(stats.paired_ratios(b, a), resamples=2_000)))
+    assert 90 <= sum(passed) <= 99  # a 95 % interval holds the true ratio about 95 times in 100
+
+
+def test_calibration_detects_a_biased_race_of_a_path_against_itself():
+    # The second run of each round is 8 % slower (say, a cache the first one evicted). Always
+    # running A first turns that into a false 8 % difference, which the calibration catches...
+    a, b = synthetic_race(1.0, 0.03, 40, second_penalty=0.08, abba=False)
+    biased = stats.calibration(stats.paired_ratios(b, a))
+    assert not biased["passed"] and biased["interval"][0] > 1.0
+    # ... and a failed calibration turns every verdict of its section into "too noisy".
+    assert stats.summarize([1.2] * 10, "ratio", at_least=0.95, calibrated=False)["verdict"] == "too noisy"
+    # ABBA order cancels the position effect: the same race, interleaved, comes out even.
+    a, b = synthetic_race(1.0, 0.03, 40, second_penalty=0.08, abba=True)
+    assert stats.calibration(stats.paired_ratios(b, a))["passed"]
+
+
+def test_ratio_figures_carry_the_calibration_verdict_per_clock():
+    a, b = synthetic_race(1.0, 0.02, 40)
+    readings = {"a": {"cpu": a, "wall": a}, "b": {"cpu": b, "wall": b}}
+    from benchmarks.common import Race
+
+    result = Race(readings=readings, rounds=40, stopped="resolved", seconds=1.0)
+    cal = calibration_figures("calibration", result)
+    assert calibration_passed(cal) == {"cpu": True, "wall": True}
+    figs = ratio_figures("models", result, at_least=0.95, calibration={"cpu": True, "wall": False})
+    assert figs["models_ratio_cpu"]["verdict"] == "met"
+    assert figs["models_ratio_wall"]["verdict"] == "too noisy"
+    assert figs["models_ratio_wall"]["interval_verdict"] == "met"
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def _recorded() -> dict:
+    a, b = synthetic_race(1.0, 0.02, 40)
+    fair = stats.paired_ratios(b, a)
+    return {"results": {
+        "overhead": {
+            "settings": {"examples_per_round": 4096},
+            "calibration_ratio_cpu": stats.calibration(fair, clock="cpu"),
+            "models_ratio_cpu": stats.summarize(fair, "ratio", at_least=0.95, clock="cpu", calibrated=True),
+            "models_ratio_wall": stats.summarize([r * 0.85 for r in fair], "ratio", at_least=0.95, clock="wall"),
+        },
+        "book": {"01_background_time": stats.summarize([20.0, 21.0, 19.0], "s", at_most=120)},
+    }}
+
+
+def test_report_table_shows_interval_and_verdict():
+    text = report.table(_recorded()["results"]["overhead"])
+    assert "| figure | median | interval | runs | target | verdict |" in text
+    assert "| models ratio (CPU time) |" in text and "| met |" in text
+    assert "**missed**" in text and "passed: holds 1" in text
+    assert "settings" not in text
+    legacy = report.table({"models_ratio": {"value": 0.96, "unit": "ratio", "spread": [0.8, 1.2], "n": 5,
+                                            "target": ">= 0.95 ratio", "met": True}})
+    assert "not recorded" in legacy and "not judged (median met)" in legacy
+    assert "(75%)" in report.table(_recorded()["results"]["book"])
+
+
+def test_closing_note_gives_each_ratio_and_the_calibration_with_intervals():
+    note = report.closing_note(_recorded())
+    lines = note.splitlines()
+    assert any(line.startswith("overhead: calibration ratio (CPU time) = 1.0") and "calibration passed" in line
+               for line in lines)
+    assert any("models ratio (wall time)" in line and line.endswith("missed") for line in lines)
+    assert lines[-1] == "targets: 2 met, 1 missed"
+    assert report.missed_targets(_recorded()) == [
+        f"overhead: models ratio (wall time) = {report._fmt(_recorded()['results']['overhead']['models_ratio_wall']['value'])}"
+        " ratio (target >= 0.95 ratio)"
+    ]
+
+
+def test_report_reads_the_recorded_file():
+    recorded = report.load()
+    assert report.closing_note(recorded).splitlines()[-1].startswith("targets:")
+    for name in ("book", "overhead", "startup"):
+        assert report.table(recorded["results"][name]).count("\n") >= 2
+    assert report.parallel_table(recorded["results"]["parallel"]).count("\n") >= 5
+
+
+# --- the runner -----------------------------------------------------------------------------
 
 
 def _is_figure(entry) -> bool:
@@ -39,7 +292,7 @@ def test_quick_run_writes_valid_json(tmp_path):
     assert data["machine"]["versions"]["tensorflow"]
     startup = data["results"]["startup"]
     assert {"import_dltips", "load_mnist_from_file"} <= set(startup)
-    assert all(_is_figure(f) for f in startup.values())
+    assert all(_is_figure(f) and len(f["interval"]) == 2 for f in startup.values())
     assert "| import dltips |" in report.table(startup)
 
 
@@ -57,8 +310,9 @@ def test_execute_measures_a_notebook(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("x = bytearray(50 * 2**20)\nprint(len(x))")]
     path = tmp_path / "tiny.ipynb"
     nbformat.write(nb, path)
-    wall, rss = bench_book.execute(path, timeout=120)
-    assert wall > 0 and rss > 0.05  # the kernel held at least the 50 MiB it allocated
+    cost = bench_book.execute(path, timeout=120)
+    assert cost.wall_s > 0 and cost.cpu_s > 0
+    assert cost.peak_rss_gib > 0.05  # the kernel held at least the 50 MiB it allocated
 
 
 def test_execute_reports_a_failing_notebook(tmp_path):
@@ -70,9 +324,24 @@ def test_execute_reports_a_failing_notebook(tmp_path):
         bench_book.execute(path, timeout=120)
 
 
-def test_figure_and_target_helpers():
-    fig = with_target(figure([3.0, 1.0, 2.0], "s"), at_most=2.5)
-    assert fig["value"] == 2.0 and fig["spread"] == [1.0, 3.0] and fig["met"] is True
-    assert with_target(figure([0.7], "x"), at_least=0.8)["met"] is False
+def test_figure_helper():
+    fig = figure([3.0, 1.0, 2.0], "s")
+    assert fig["value"] == 2.0 and fig["spread"] == [1.0, 3.0] and fig["n"] == 3
     with pytest.raises(ValueError):
         figure([], "s")
+    with pytest.raises(ValueError):
+        stats.summarize([], "s")
+
+
+def test_runner_marks_a_run_too_noisy_where_a_calibration_failed():
+    from benchmarks.__main__ import calibrations
+
+    a, b = synthetic_race(1.0, 0.03, 40)
+    fair = stats.calibration(stats.paired_ratios(b, a), clock="cpu")
+    a, b = synthetic_race(1.0, 0.03, 40, second_penalty=0.08, abba=False)
+    biased = stats.calibration(stats.paired_ratios(b, a), clock="wall")
+    results = {"overhead": {"calibration_ratio_cpu": fair, "calibration_ratio_wall": biased, "settings": {}},
+               "parallel": {"calibration": fair | {"clock": "wall"}, "results": []}}
+    passed, too_noisy = calibrations(results)
+    assert passed == {"overhead": {"cpu": True, "wall": False}, "parallel": {"wall": True}}
+    assert too_noisy == ["overhead wall"]

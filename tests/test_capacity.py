@@ -1,22 +1,16 @@
-"""dltips.capacity: learning curves measure what they claim; the sweep trains what it promises."""
+"""dltips.topics.capacity: learning curves measure what they claim; the sweep trains what it promises."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import keras
 import numpy as np
 import pytest
 
-from dltips import capacity, data, models
-
-
-def test_loss_and_accuracy_match_keras_evaluate():
-    rng = np.random.default_rng(0)
-    x, y = rng.random((64, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
-    model = models.compile_classifier(models.mlp((16,), seed=0), "sgd")
-    loss, acc = capacity.loss_and_accuracy(model, x, y)
-    keras_loss, keras_acc = model.evaluate(x, y, verbose=0)
-    assert loss == pytest.approx(keras_loss, rel=1e-5)
-    assert acc == pytest.approx(keras_acc)
+from dltips import data, models
+from dltips.topics import capacity
+from dltips.topics.capacity import CapacityPoint, LearningCurves
 
 
 def test_learning_curves_start_untrained_and_memorize_a_tiny_set(mnist_file):
@@ -25,7 +19,7 @@ def test_learning_curves_start_untrained_and_memorize_a_tiny_set(mnist_file):
     keras.utils.set_random_seed(0)
     model = models.compile_classifier(models.mlp((64,), seed=0), keras.optimizers.Adam(1e-2))
     curves = capacity.learning_curves(model, x, y, mnist.x_test[:200], mnist.y_test[:200], epochs=15, batch_size=10)
-    assert all(len(c) == 16 for c in curves)
+    assert all(len(c) == 16 for c in dataclasses.astuple(curves))
     assert curves.train_accuracy[0] < 0.3, "entry 0 is the untrained model"
     assert curves.train_accuracy[-1] == 1.0
     assert curves.gap[-1] == pytest.approx(curves.train_accuracy[-1] - curves.test_accuracy[-1])
@@ -54,7 +48,7 @@ def test_repeated_epochs_visit_every_example_once_per_pass():
 def test_capacity_sweep_returns_one_point_per_pair(mnist_file):
     mnist = data.load_mnist()
     points = capacity.capacity_sweep((4, 16), (30, 60), mnist.x_test[:100], mnist.y_test[:100],
-                                     steps=20, batch_size=10, show_progress=False)
+                                     steps=20, batch_size=10, progress=False)
     assert [(p.hidden, p.train_size) for p in points] == [(4, 30), (16, 30), (4, 60), (16, 60)]
     assert [p.params for p in points[:2]] == [784 * 4 + 4 + 4 * 10 + 10, 784 * 16 + 16 + 16 * 10 + 10]
     assert all(0.0 <= p.test_accuracy <= 1.0 and p.gap == p.train_accuracy - p.test_accuracy for p in points)
@@ -69,4 +63,19 @@ def test_capacity_sweep_refuses_bad_arguments_before_training(kwargs, name):
     args = {"hidden_sizes": (4,), "train_sizes": (10,), **kwargs}
     with pytest.raises(ValueError, match=name):
         capacity.capacity_sweep(args.pop("hidden_sizes"), args.pop("train_sizes"), np.zeros((1, 28, 28)),
-                                np.zeros(1), show_progress=False, **args)
+                                np.zeros(1), progress=False, **args)
+
+
+def test_plot_train_test_curves_has_a_loss_and_an_accuracy_panel():
+    curves = LearningCurves([2.0, 1.0], [0.1, 0.9], [2.0, 1.5], [0.1, 0.7])
+    fig = capacity.plot_train_test_curves(curves, title="memorizing")
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    assert list(fig.axes[1].get_lines()[1].get_ydata()) == [0.1, 0.7]
+
+
+def test_plot_capacity_puts_gap_against_size_and_accuracy_against_params():
+    points = [CapacityPoint(h, n, h * 100, 1.0, 0.5 + h / 100 + n / 10_000) for n in (100, 1000) for h in (4, 16)]
+    fig = capacity.plot_capacity(points)
+    left, right = fig.axes
+    assert len(left.get_lines()) == 2 and list(left.get_lines()[0].get_xdata()) == [100, 1000]
+    assert list(right.get_lines()[0].get_xdata()) == [400, 1600]

@@ -17,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from dltips import cli
+from dltips import cli, experiments
 
 BIN = Path(sys.executable).parent
 EXPERIMENTS = ["baseline", "regularization", "schedules", "descent", "parallel", "distillation"]
@@ -47,7 +47,7 @@ def test_console_script_is_installed_and_lists_the_experiments():
     done = subprocess.run([str(script), "list"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     names = [line.split()[0] for line in done.stdout.splitlines()]
-    assert names == list(cli.EXPERIMENTS) == EXPERIMENTS
+    assert names == list(experiments.registered()) == EXPERIMENTS
 
 
 def test_list_and_help_do_not_import_tensorflow_or_matplotlib():
@@ -126,85 +126,12 @@ def test_run_baseline_writes_figures_and_metrics_and_prints_a_table(tmp_path, mn
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
 
     assert "metric" in done.stdout and "test accuracy" in done.stdout and "metrics.json" in done.stdout
-    steps = math.ceil(record["train_examples"] / record["batch_size"])
-    assert f"{steps}/{steps}" in done.stderr, "the progress bar must reach its end"
+    epochs = record["settings"]["epochs"]
+    assert f"{epochs}/{epochs}" in done.stderr, "the progress bar (one step per epoch) must reach its end"
     assert "Traceback" not in done.stderr
 
 
 # --- in-process units (no child process, no TensorFlow) ---
-
-
-def test_epochs_or_prefers_the_command_line_then_quick_then_default():
-    assert cli.RunOptions(epochs=7).epochs_or(default=10, quick=2) == 7
-    assert cli.RunOptions(quick=True).epochs_or(default=10, quick=2) == 2
-    assert cli.RunOptions().epochs_or(default=10, quick=2) == 10
-
-
-def test_experiment_registry_refuses_duplicates_and_bad_names():
-    with pytest.raises(ValueError, match="already registered"):
-        cli.experiment("baseline", "again")
-    with pytest.raises(ValueError, match="lower-case word"):
-        cli.experiment("Two Words", "bad")
-    assert "Two Words" not in cli.EXPERIMENTS
-
-
-def test_results_table_aligns_names_and_formats_numbers():
-    table = cli.results_table({"test accuracy": 0.98765, "parameters": 101770, "errors": "12 / 1,000"})
-    lines = table.splitlines()
-    assert lines[0].split() == ["metric", "value"]
-    assert lines[2] == "test accuracy  0.9877"
-    assert lines[3] == "parameters     101,770"
-    assert lines[4] == "errors         12 / 1,000"
-
-
-def test_learning_curves_draws_training_and_validation_per_metric():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from dltips.plotting import learning_curves
-
-    history = {"loss": [1.0, 0.5, 0.3], "val_loss": [1.1, 0.7, 0.6], "accuracy": [0.6, 0.8, 0.9]}
-    fig = learning_curves(history, title="t")
-    loss_ax, acc_ax = fig.axes
-    assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
-    assert [line.get_label() for line in acc_ax.lines] == ["training"]
-    assert list(loss_ax.lines[1].get_ydata()) == [1.1, 0.7, 0.6]
-    with pytest.raises(ValueError, match="'f1'"):
-        learning_curves(history, metrics=("f1",))
-
-
-def test_rows_table_aligns_text_left_and_numbers_right():
-    table = cli.rows_table([{"run": "b = 1", "loss": 0.5, "examples/s": 123456.7, "reached": None},
-                            {"run": "b = 10,000", "loss": 1.25, "examples/s": 2.5, "reached": 3.0}])
-    assert table.splitlines() == [
-        "run         loss  examples/s  reached",
-        "----------  ----  ----------  -------",
-        "b = 1        0.5     123,457      n/a",
-        "b = 10,000  1.25         2.5        3",
-    ]
-    assert cli.rows_table([]) == ""
-
-
-def test_jsonable_turns_numpy_into_python_and_nan_into_null():
-    import numpy as np
-
-    record = cli._jsonable({"loss": np.float32(0.5), "curve": np.array([1.0, np.nan]), 3: (np.int64(2), float("inf"))})
-    assert record == {"loss": 0.5, "curve": [1.0, None], "3": [2, None]}
-    assert type(record["loss"]) is float and type(record["3"][0]) is int
-    json.dumps(record, allow_nan=False)  # strict JSON: no NaN, no Infinity
-
-
-def test_progress_bar_counts_progress_lines_and_passes_other_output_to_stderr(capsys):
-    from dltips.runtime import progress
-
-    with cli.progress_bar("demo", total=3):
-        for _ in progress(["a", "b c", "d"], "inner", label=str.upper):
-            pass
-        print("a note from the experiment")
-    out, err = capsys.readouterr()
-    assert out == "", "stdout is kept for the results table"
-    assert "3/3" in err and "D done" in err and "a note from the experiment" in err
-    assert "inner 1/3" not in err, "progress lines become the bar, not text"
 
 
 @pytest.fixture
@@ -212,32 +139,44 @@ def register():
     """Register throw-away experiments for one test; they are removed afterwards."""
     added = []
 
-    def add(name, adapter):
-        cli.experiment(name, "a throw-away experiment of the tests")(adapter)
+    def add(name, command):
+        experiments.register(name, "a throw-away experiment of the tests", f"{__name__}:{command.__name__}")
         added.append(name)
 
     yield add
     for name in added:
-        del cli.EXPERIMENTS[name]
+        experiments.unregister(name)
 
 
-def test_run_saves_strict_json_and_prints_the_rows(register, tmp_path, capsys):
+def _diverging(options):
     import matplotlib
     import numpy as np
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def diverging(options):
-        fig, ax = plt.subplots()
-        ax.plot([1, 2, 3])
-        return cli.ExperimentResult(
-            metrics={"final loss": float("nan"), "runs": 2},
-            table=[{"run": "too fast", "loss": np.float32("nan")}, {"run": "fine", "loss": np.float32(0.5)}],
-            figures={"curve": fig}, details={"losses": np.array([2.3, np.inf])},
-        )
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    return experiments.ExperimentResult(
+        metrics={"final loss": float("nan"), "runs": 2},
+        table=[{"run": "too fast", "loss": np.float32("nan")}, {"run": "fine", "loss": np.float32(0.5)}],
+        figures={"curve": fig}, details={"losses": np.array([2.3, np.inf])},
+    )
 
-    register("diverging", diverging)
+
+def _worker_dies(options):
+    from dltips.parallel.launcher import WorkerError
+
+    raise WorkerError("worker 1 was killed by SIGKILL; every process was ended. Last lines of its log:\nstep 13",
+                      worker="worker 1")
+
+
+def _bug(options):
+    raise RuntimeError("a bug in an experiment")
+
+
+def test_run_saves_strict_json_and_prints_the_rows(register, tmp_path, capsys):
+    register("diverging", _diverging)
     assert cli.main(["run", "diverging", "--seed", "4", "--out", str(tmp_path)]) == 0
     record = _strict_json((tmp_path / "metrics.json").read_text())
     assert record["metrics"] == {"final loss": None, "runs": 2}
@@ -249,21 +188,12 @@ def test_run_saves_strict_json_and_prints_the_rows(register, tmp_path, capsys):
 
 
 def test_a_failed_worker_is_a_short_error_and_other_bugs_keep_their_traceback(register, tmp_path, capsys):
-    from dltips.parallel.launcher import WorkerError
-
-    def worker_dies(options):
-        raise WorkerError("worker 1 was killed by SIGKILL; every process was ended. Last lines of its log:\nstep 13",
-                          worker="worker 1")
-
-    def bug(options):
-        raise RuntimeError("a bug in an adapter")
-
-    register("worker-dies", worker_dies)
-    register("bug", bug)
+    register("worker-dies", _worker_dies)
+    register("bug", _bug)
     assert cli.main(["run", "worker-dies", "--out", str(tmp_path)]) == cli.RUN_ERROR
     err = capsys.readouterr().err
     assert err.startswith("dltips: error: worker 1 was killed by SIGKILL") and "step 13" in err
-    with pytest.raises(RuntimeError, match="a bug in an adapter"):
+    with pytest.raises(RuntimeError, match="a bug in an experiment"):
         cli.main(["run", "bug", "--out", str(tmp_path)])
 
 
@@ -353,7 +283,8 @@ def _check_regularization(record: dict) -> None:
 
 
 def _check_schedules(record: dict) -> None:
-    assert record["epochs"] == 1 and record["updates"] == math.ceil(record["train_examples"] / record["batch_size"])
+    settings = record["settings"]
+    assert settings["epochs"] == 1 and record["updates"] == math.ceil(settings["n_train"] / settings["batch_size"])
     assert all(len(losses) == 1 for losses in record["epoch_loss"].values())
     rows = {row["plan"]: row for row in record["table"]}
     assert rows["constant 0.3"]["first rate"] == pytest.approx(0.3) == rows["constant 0.3"]["last rate"]
@@ -364,14 +295,14 @@ def _check_schedules(record: dict) -> None:
 def _check_descent(record: dict) -> None:
     rows = {row["run"]: row for row in record["table"]}
     assert [row["updates/epoch"] for row in record["table"]] == [1000, 32, 4, 1]
-    assert rows["b = 1 (SGD)"]["lr"] == 0.01 and rows["b = 1,000 (BGD)"]["epochs"] == 50
+    assert rows["b = 1 (SGD)"]["learning rate"] == 0.01 and rows["b = 1,000 (BGD)"]["epochs"] == 50
     curves = record["curves"]["b = 1,000 (BGD)"]
     assert curves["eval_loss"][-1] < curves["eval_loss"][0], "fifty full-batch steps lower the loss"
 
 
 def _check_parallel(record: dict) -> None:
     assert [(row["workers"], row["replicas"]) for row in record["table"]] == [(1, 1), (2, 2)]
-    assert all(row["steps"] == record["steps"] for row in record["table"])
+    assert all(row["steps"] == record["settings"]["steps"] for row in record["table"])
     # Synchronous data parallelism: two workers end with the weights one worker (one device) reaches.
     assert record["metrics"]["largest weight difference, 2 workers vs 1"] < 1e-5
     efficiency = {p["scaling"]: p["efficiency"] for p in record["projection"] if p["num_workers"] == 512}

@@ -275,24 +275,3 @@ def test_train_subset_rejects_bad_sizes(n):
 
 
 # --- tf.data pipeline -----------------------------------------------------------------------
-
-
-def test_make_dataset_batches_and_shuffles_reproducibly():
-    x = np.arange(100, dtype=np.float32).reshape(100, 1)
-    y = np.arange(100)
-    ds = data.make_dataset(x, y, batch_size=32, seed=1)
-    sizes = [int(xb.shape[0]) for xb, _ in ds]
-    assert sizes == [32, 32, 32, 4]
-    first = np.concatenate([yb.numpy() for _, yb in data.make_dataset(x, y, batch_size=32, seed=1)])
-    again = np.concatenate([yb.numpy() for _, yb in data.make_dataset(x, y, batch_size=32, seed=1)])
-    np.testing.assert_array_equal(first, again)
-    assert sorted(first.tolist()) == list(range(100)) and first.tolist() != list(range(100))
-    ordered = np.concatenate([yb.numpy() for _, yb in data.make_dataset(x, y, batch_size=32, shuffle=False)])
-    assert ordered.tolist() == list(range(100))
-
-
-def test_make_dataset_rejects_bad_input():
-    with pytest.raises(ValueError, match="batch_size"):
-        data.make_dataset(np.zeros((4, 2)), np.zeros(4), batch_size=0)
-    with pytest.raises(ValueError, match="same length"):
-        data.make_dataset(np.zeros((4, 2)), np.zeros(3))

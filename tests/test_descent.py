@@ -41,13 +41,13 @@ def test_same_weights_as_keras_sgd_after_60_updates(momentum, nesterov, regulari
     reference.set_weights(ours.get_weights())
 
     history = descent.train_gradient_descent(
-        ours, x, y, batch_size=batch_size, lr=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
+        ours, x, y, batch_size=batch_size, learning_rate=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
     )
     assert len(history.loss) == 60
 
     # The same batches in the same order, fed to model.fit with keras.optimizers.SGD.
     keras_updates = descent.train_with_keras_sgd(
-        reference, x, y, batch_size=batch_size, lr=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
+        reference, x, y, batch_size=batch_size, learning_rate=lr, epochs=epochs, momentum=momentum, nesterov=nesterov, seed=3
     )
 
     assert keras_updates == 60
@@ -66,17 +66,41 @@ def test_apply_sgd_update_matches_keras_step_by_step(momentum, nesterov):
     optimizer = keras.optimizers.SGD(0.05, momentum=momentum, nesterov=nesterov)
     for _ in range(5):
         grads = [tf.constant(rng.standard_normal(w.shape).astype(np.float32)) for w in start]
-        descent.apply_sgd_update(ours, grads, velocities, lr=0.05, momentum=momentum, nesterov=nesterov)
+        descent.apply_sgd_update(ours, grads, velocities, learning_rate=0.05, momentum=momentum, nesterov=nesterov)
         optimizer.apply_gradients(zip(grads, theirs))
         assert _max_difference([v.numpy() for v in ours], [v.numpy() for v in theirs]) < 1e-6
+
+
+def test_apply_sgd_update_refuses_a_momentum_keras_refuses():
+    w = [tf.Variable([1.0])]
+    v = descent.make_velocities(w)
+    for momentum in (2.0, -0.5, "0.9"):
+        with pytest.raises(ValueError, match="momentum"):
+            descent.apply_sgd_update(w, [tf.constant([1.0])], v, learning_rate=0.1, momentum=momentum)
+        with pytest.raises(ValueError):  # and Keras agrees
+            keras.optimizers.SGD(0.1, momentum=momentum)
+    with pytest.raises(ValueError, match="momentum"):  # Keras lets NaN through (NaN > 1 is false); we do not
+        descent.apply_sgd_update(w, [tf.constant([1.0])], v, learning_rate=0.1, momentum=float("nan"))
+    descent.apply_sgd_update(w, [tf.constant([1.0])], v, learning_rate=0.1, momentum=1.0)  # Keras accepts 1 too
+    keras.optimizers.SGD(0.1, momentum=1.0)
+    assert float(w[0][0]) == pytest.approx(0.9)
+
+
+def test_nan_inputs_are_refused_before_training():
+    x, y = _classification_data(12)
+    x = x.copy()
+    x[3, 0] = np.nan
+    model = _tiny_model()
+    with pytest.raises(ValueError, match="NaN"):
+        descent.train_gradient_descent(model, x, y, batch_size=4, learning_rate=0.1, epochs=1)
 
 
 def test_apply_sgd_update_needs_one_gradient_and_velocity_per_variable():
     w = [tf.Variable([1.0]), tf.Variable([2.0])]
     with pytest.raises(ValueError, match="gradients"):
-        descent.apply_sgd_update(w, [tf.constant([1.0])], lr=0.1)
+        descent.apply_sgd_update(w, [tf.constant([1.0])], learning_rate=0.1)
     with pytest.raises(ValueError, match="velocities"):
-        descent.apply_sgd_update(w, [tf.constant([1.0])] * 2, [], lr=0.1, momentum=0.9)
+        descent.apply_sgd_update(w, [tf.constant([1.0])] * 2, [], learning_rate=0.1, momentum=0.9)
 
 
 def _ridge_data(m: int = 200, seed: int = 0):
@@ -91,7 +115,7 @@ def test_bgd_on_ridge_reaches_the_closed_form():
     lam = 20.0  # large enough that the penalty visibly shrinks the weights
     model = descent.ridge_model(3, lam=lam, num_examples=len(x))
     history = descent.train_gradient_descent(
-        model, x, y, batch_size=len(x), lr=0.5, epochs=300, loss=descent.half_squared_error
+        model, x, y, batch_size=len(x), learning_rate=0.5, epochs=300, loss=descent.half_squared_error
     )
     w_closed, b_closed = descent.ridge_closed_form(x, y, lam)
     kernel, bias = model.get_weights()
@@ -131,7 +155,7 @@ def test_ridge_closed_form_zeroes_the_gradient():
 @pytest.mark.parametrize(("batch_size", "updates_per_epoch"), [(12, 1), (1, 12), (5, 3), (4, 3)])
 def test_updates_per_epoch(batch_size, updates_per_epoch):
     x, y = _classification_data(12)
-    history = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=batch_size, lr=0.1, epochs=2)
+    history = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=batch_size, learning_rate=0.1, epochs=2)
     assert history.updates_per_epoch == updates_per_epoch
     assert len(history.loss) == len(history.seconds) == 2 * updates_per_epoch
     assert history.examples_seen[updates_per_epoch - 1] == 12
@@ -148,7 +172,7 @@ def test_last_partial_batch_is_a_normal_update_on_the_remaining_examples():
     model = descent.ridge_model(2, lam=0.0, num_examples=10)
     lr = 0.3
     history = descent.train_gradient_descent(
-        model, x, y, batch_size=4, lr=lr, epochs=1, shuffle=False, loss=descent.half_squared_error
+        model, x, y, batch_size=4, learning_rate=lr, epochs=1, shuffle=False, loss=descent.half_squared_error
     )
     w, b = np.zeros(2), 0.0
     for batch in (slice(0, 4), slice(4, 8), slice(8, 10)):
@@ -176,7 +200,7 @@ def test_history_records_evaluations_weights_and_a_clock_without_tracing():
     model = _tiny_model()
     start = np.concatenate([w.ravel() for w in model.get_weights()])
     history = descent.train_gradient_descent(
-        model, x, y, batch_size=5, lr=0.1, epochs=2, eval_at=[2, 3, 99], record_weights=True
+        model, x, y, batch_size=5, learning_rate=0.1, epochs=2, eval_at=[2, 3, 99], record_weights=True
     )
     # Update 0, the requested points that exist, and the end of each epoch (4 and 8).
     assert history.eval_updates.tolist() == [0, 2, 3, 4, 8]
@@ -193,21 +217,21 @@ def test_history_records_evaluations_weights_and_a_clock_without_tracing():
     assert history.weights.shape == (9, len(start))
     assert np.array_equal(history.weights[0], start)
     assert np.allclose(history.weights[-1], np.concatenate([w.ravel() for w in model.get_weights()]))
-    every = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=5, lr=0.1, epochs=2, eval_at=3)
+    every = descent.train_gradient_descent(_tiny_model(), x, y, batch_size=5, learning_rate=0.1, epochs=2, eval_at=3)
     assert every.eval_updates.tolist() == [0, 3, 4, 6, 8]
 
 
 def test_evaluate_false_skips_evaluations_but_not_training():
     x, y = _classification_data(20)
     model = _tiny_model()
-    history = descent.train_gradient_descent(model, x, y, batch_size=5, lr=0.1, epochs=1, evaluate=False)
+    history = descent.train_gradient_descent(model, x, y, batch_size=5, learning_rate=0.1, epochs=1, evaluate=False)
     assert len(history.eval_loss) == len(history.eval_updates) == 0
     assert len(history.loss) == 4 and history.examples_per_second > 0
 
 
 def test_same_seed_same_run():
     x, y = _classification_data(30)
-    runs = [descent.train_gradient_descent(_tiny_model(), x, y, batch_size=4, lr=0.1, epochs=2, seed=1) for _ in range(2)]
+    runs = [descent.train_gradient_descent(_tiny_model(), x, y, batch_size=4, learning_rate=0.1, epochs=2, seed=1) for _ in range(2)]
     assert np.array_equal(runs[0].loss, runs[1].loss)
 
 
@@ -218,11 +242,15 @@ def test_same_seed_same_run():
         ({"batch_size": -1}, "batch_size"),
         ({"batch_size": 13}, "batch_size"),
         ({"batch_size": 2.5}, "batch_size"),
-        ({"lr": 0.0}, "lr"),
-        ({"lr": -0.1}, "lr"),
-        ({"lr": float("nan")}, "lr"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
         ({"momentum": -0.1}, "momentum"),
-        ({"momentum": 1.0}, "momentum"),
+        ({"momentum": 1.5}, "momentum"),
+        ({"momentum": "0.9"}, "momentum"),
+        ({"learning_rate": "0.1"}, "learning_rate"),
+        ({"y": np.full(12, 10)}, "class labels"),
+        ({"y": np.full(12, -1)}, "class labels"),
         ({"epochs": 0}, "epochs"),
         ({"eval_at": 0}, "eval_at"),
         ({"y": np.zeros(11, np.int32)}, "same length"),
@@ -232,7 +260,7 @@ def test_bad_arguments_raise_before_training(kwargs, argument):
     x, y = _classification_data(12)
     model = _tiny_model()
     before = model.get_weights()
-    arguments = {"batch_size": 4, "lr": 0.1, "epochs": 1, "y": y, **kwargs}
+    arguments = {"batch_size": 4, "learning_rate": 0.1, "epochs": 1, "y": y, **kwargs}
     y_arg = arguments.pop("y")
     with pytest.raises(ValueError, match=argument):
         descent.train_gradient_descent(model, x, y_arg, **arguments)

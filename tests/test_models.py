@@ -6,14 +6,14 @@ import keras
 import numpy as np
 import pytest
 
-from dltips import models
+from dltips import costs, models
 
 
 def test_mlp_shape_and_parameter_count():
     model = models.mlp((128, 64), seed=0)
     assert model.output_shape == (None, 10)
-    assert models.count_params(model) == (784 * 128 + 128) + (128 * 64 + 64) + (64 * 10 + 10)
-    assert models.count_params(model) == model.count_params()
+    assert costs.count_params(model) == (784 * 128 + 128) + (128 * 64 + 64) + (64 * 10 + 10)
+    assert costs.count_params(model) == model.count_params()
 
 
 def test_mlp_outputs_logits_not_probabilities():
@@ -25,7 +25,7 @@ def test_mlp_outputs_logits_not_probabilities():
 
 def test_softmax_regression_and_flat_input():
     model = models.mlp((), input_shape=(784,), seed=0)
-    assert models.count_params(model) == 784 * 10 + 10
+    assert costs.count_params(model) == 784 * 10 + 10
     assert model(np.zeros((2, 784), np.float32)).shape == (2, 10)
 
 
@@ -63,7 +63,7 @@ def test_compile_classifier_trains_one_step():
 def test_small_cnn():
     model = models.small_cnn((4, 8), dense=16, seed=0)
     assert model(np.zeros((2, 28, 28), np.float32)).shape == (2, 10)
-    assert models.count_params(model, trainable_only=True) == model.count_params()
+    assert costs.count_params(model, trainable_only=True) == model.count_params()
 
 
 @pytest.mark.parametrize(
@@ -94,7 +94,42 @@ def test_errors_and_accuracy_count_wrong_predictions():
     x = np.array([[1, 0], [0, 1], [1, 0], [0, 1]], np.float32)  # predicts class 0, 1, 0, 1
     y = np.array([0, 1, 1, 1])
     assert models.predict_labels(model, x).tolist() == [0, 1, 0, 1]
-    assert models.count_errors(model, x, y) == 1
-    assert models.accuracy(model, x, y) == 0.75
+    assert models.evaluate(model, x, y).errors == 1
+    assert models.evaluate(model, x, y).accuracy == 0.75
     with pytest.raises(ValueError, match="same length"):
-        models.count_errors(model, x, y[:3])
+        models.evaluate(model, x, y[:3])
+
+
+def test_evaluate_matches_keras_evaluate():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
+    model = models.compile_classifier(models.mlp((16,), seed=0), "sgd")
+    result = models.evaluate(model, x, y)
+    keras_loss, keras_acc = model.evaluate(x, y, verbose=0)
+    assert result.loss == pytest.approx(keras_loss, rel=1e-5)
+    assert result.accuracy == pytest.approx(keras_acc)
+    assert result.errors == round((1 - keras_acc) * 64) and result.examples == 64
+
+
+def test_evaluate_reads_probabilities_when_told_and_refuses_empty_sets():
+    probabilities = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="softmax")])
+    x, y = np.array([[1.0, 0.0], [0.0, 1.0]], "float32"), np.array([0, 1])
+    result = models.evaluate(probabilities, x, y, from_logits=False)
+    expected = -np.mean(np.log(np.asarray(probabilities(x))[[0, 1], [0, 1]]))
+    assert result.loss == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="at least one"):
+        models.evaluate(probabilities, x[:0], y[:0])
+
+
+def test_evaluate_each_epoch_records_every_set_in_inference_mode():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
+    model = models.compile_classifier(models.mlp((16,), dropout=0.5, seed=0), "sgd")
+    curves = models.EvaluateEachEpoch({"train": (x, y), "test": (x[:32], y[:32])}, initial=True)
+    model.fit(x, y, epochs=2, callbacks=[curves], verbose=0)
+    assert sorted(curves.history) == ["test_accuracy", "test_loss", "train_accuracy", "train_loss"]
+    assert all(len(v) == 3 for v in curves.history.values())  # before training, then after each epoch
+    # The last entry is the final model, measured with dropout off: evaluate() gives the same number.
+    assert curves.history["train_loss"][-1] == pytest.approx(models.evaluate(model, x, y).loss)
+    with pytest.raises(ValueError, match="at least one"):
+        models.EvaluateEachEpoch({})

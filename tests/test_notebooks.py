@@ -53,5 +53,6 @@ def test_chapter_has_title_original_heading_and_imports_dltips(stem, heading):
 @pytest.mark.parametrize("stem", sorted(p.stem for p in (ROOT / "chapters").glob("*.ipynb")))
 def test_notebook_is_stored_without_outputs(stem):
     nb = _notebook(stem)
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
     assert not dirty, f"{stem}: cells {dirty} hold outputs or execution counts; run `make strip`"

@@ -1,4 +1,4 @@
-"""dltips.optimizers: each from-scratch update rule agrees with keras.optimizers, step by step."""
+"""dltips.topics.optimizers: each from-scratch update rule agrees with keras.optimizers, step by step."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from dltips import data, optimizers
+from dltips import data
+from dltips.topics import optimizers
 
 
 def _keras_trajectory(optimizer: keras.optimizers.Optimizer, w0: np.ndarray, grads: list[np.ndarray]) -> list:
@@ -95,7 +96,7 @@ def test_compare_optimizers_gives_every_optimizer_the_same_start(mnist_file):
     mnist = data.load_mnist()
     runs = optimizers.compare_optimizers(
         {"SGD": lambda: keras.optimizers.SGD(0.05), "Adam": lambda: keras.optimizers.Adam(1e-3)},
-        x, y, mnist.x_test[:100], mnist.y_test[:100], hidden=(16,), epochs=2, batch_size=50, show_progress=False,
+        x, y, mnist.x_test[:100], mnist.y_test[:100], hidden=(16,), epochs=2, batch_size=50, progress=False,
     )
     assert list(runs) == ["SGD", "Adam"]
     assert runs["SGD"].train_loss[0] == pytest.approx(runs["Adam"].train_loss[0]), "same initial weights"

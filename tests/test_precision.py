@@ -1,4 +1,4 @@
-"""dltips.precision: policies change compute dtypes, keep weights in float32, and are always restored."""
+"""dltips.topics.precision: policies change compute dtypes, keep weights in float32, and are always restored."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from dltips import models, precision
+from dltips import models
+from dltips.topics import precision
 
 
 @pytest.mark.parametrize(("policy", "compute"), [("mixed_float16", "float16"), ("mixed_bfloat16", "bfloat16")])
@@ -39,7 +40,7 @@ def test_compare_policies_reports_dtypes_and_loss_scaling():
     rng = np.random.default_rng(0)
     x, y = rng.random((64, 28, 28)).astype("float32"), rng.integers(0, 10, 64)
     runs = precision.compare_policies(precision.POLICIES, lambda: models.mlp((8,), seed=0), x, y, x, y,
-                                      batch_size=32, epochs=1, show_progress=False)
+                                      batch_size=32, epochs=1, progress=False)
     assert [(r.policy, r.compute_dtype, r.variable_dtype, r.loss_scaling) for r in runs] == [
         ("float32", "float32", "float32", False),
         ("mixed_float16", "float16", "float32", True),

@@ -1,7 +1,8 @@
-"""dltips.privacy: DP-SGD agrees with brute-force per-example loops; the accountant with published values."""
+"""dltips.topics.privacy: DP-SGD agrees with brute-force per-example loops; the accountant with published values."""
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import keras
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dltips import data, models, privacy
+from dltips import data, models
+from dltips.topics import privacy
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_train_dp_sgd_without_clipping_or_noise_is_plain_sgd(mnist_file):
     x, y = data.train_subset(64, seed=0, flatten=True)
     ours = models.mlp((8,), input_shape=(784,), seed=0)
     privacy.train_dp_sgd(ours, x, y, x[:10], y[:10], l2_norm_clip=None, noise_multiplier=0.0,
-                         learning_rate=0.1, batch_size=16, epochs=1, seed=5, show_progress=False)
+                         learning_rate=0.1, batch_size=16, epochs=1, seed=5, progress=False)
     reference = models.compile_classifier(models.mlp((8,), input_shape=(784,), seed=0), keras.optimizers.SGD(0.1))
     order = np.random.default_rng(5).permutation(64)
     reference.fit(x[order], y[order], batch_size=16, epochs=1, shuffle=False, verbose=0)
@@ -109,7 +111,7 @@ def test_train_dp_sgd_records_one_accuracy_per_epoch(mnist_file):
     x, y = data.train_subset(100, seed=0, flatten=True)
     result = privacy.train_dp_sgd(models.mlp((8,), input_shape=(784,), seed=0), x, y, x, y,
                                   l2_norm_clip=1.0, noise_multiplier=1.0, batch_size=25, epochs=2,
-                                  show_progress=False)
+                                  progress=False)
     assert len(result.test_accuracy) == 2 and len(result.mean_gradient_norm) == 2
     assert all(0.0 <= a <= 1.0 for a in result.test_accuracy)
 
@@ -124,7 +126,7 @@ def test_train_dp_sgd_refuses_bad_arguments(kwargs, name):
     model = models.mlp((4,), input_shape=(3,))
     x, y = np.zeros((10, 3), "float32"), np.zeros(10, "int64")
     with pytest.raises(ValueError, match=name):
-        privacy.train_dp_sgd(model, x, y, x, y, show_progress=False, **kwargs)
+        privacy.train_dp_sgd(model, x, y, x, y, progress=False, **kwargs)
 
 
 def test_rdp_of_the_unsampled_gaussian_is_alpha_over_two_sigma_squared():
@@ -165,3 +167,90 @@ def test_rdp_epsilon_falls_with_noise_and_grows_with_steps():
 def test_rdp_epsilon_refuses_bad_arguments(args, name):
     with pytest.raises(ValueError, match=name):
         privacy.rdp_epsilon(*args)
+
+
+# The (ε, δ) conversion: the basic bound (the book's) and the improved one (Google's dp_accounting).
+
+def test_basic_conversion_is_mironovs_proposition_3():
+    assert privacy.rdp_to_epsilon(0.5, 11, 1e-5) == pytest.approx(0.5 + math.log(1e5) / 10)
+    assert privacy.rdp_to_epsilon(0.5, 11, 1e-5, "basic") == privacy.rdp_to_epsilon(0.5, 11, 1e-5)
+
+
+def test_improved_conversion_reproduces_dp_accounting_pure_dp_value():
+    # dp_accounting's rdp_privacy_accountant_test, test_compute_epsilon_delta_pure_dp: a constant
+    # RDP of 1.1 at orders 2..32 and δ = 1e-5 give ε = 1.32783806176, at order 32.
+    eps = {a: privacy.rdp_to_epsilon(1.1, a, 1e-5, "improved") for a in range(2, 33)}
+    assert min(eps.values()) == pytest.approx(1.32783806176, abs=1e-10)
+    assert min(eps, key=eps.get) == 32
+
+
+def test_improved_conversion_reproduces_dp_accounting_gaussian_value():
+    # dp_accounting's test_compute_epsilon_delta_gaussian: the unsampled Gaussian mechanism with
+    # σ = 4.530877117 is exactly (1, 1e-6)-DP over the orders 1.001, 1.002, ..., 99.999.
+    sigma = 4.530877117
+    eps = min(privacy.rdp_to_epsilon(a / (2 * sigma**2), a, 1e-6, "improved")
+              for a in (0.001 * i for i in range(1001, 100_000)))
+    assert eps == pytest.approx(1.0, abs=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("n", "batch", "sigma", "epochs", "delta", "published", "order"),
+    [(60_000, 150, 1.3, 15, 1e-5, 0.7242234026109595, 19), (100_000, 100, 1.0, 30, 1e-7, 1.4154988495444842, 13)],
+)
+def test_improved_rdp_epsilon_reproduces_tensorflow_privacy_dp_sgd_values(n, batch, sigma, epochs, delta,
+                                                                        published, order):
+    # TensorFlow Privacy's compute_dp_sgd_privacy_test (which calls dp_accounting's RDP accountant):
+    # the optimal orders there are integers, which our accountant searches too.
+    steps = math.ceil(epochs * n / batch)
+    eps = privacy.rdp_epsilon(sigma, batch / n, steps, delta=delta, conversion="improved")
+    assert eps == pytest.approx(published, rel=1e-9)
+    rdp = steps * privacy.rdp_sampled_gaussian(batch / n, sigma, order)
+    assert privacy.rdp_to_epsilon(rdp, order, delta, "improved") == pytest.approx(published, rel=1e-9)
+
+
+def test_improved_conversion_is_below_the_basic_one_at_every_order():
+    for rdp in (0.01, 0.3, 2.0, 40.0):
+        for order in (1.5, 2, 3, 10, 64, 256):
+            for delta in (1e-3, 1e-5, 1e-9):
+                assert privacy.rdp_to_epsilon(rdp, order, delta, "improved") < privacy.rdp_to_epsilon(rdp, order, delta)
+
+
+def test_improved_conversion_is_zero_when_the_kl_bound_already_gives_delta():
+    # δ > sqrt(1 - exp(-ε_α)) bounds the total variation: (0, δ)-DP.
+    assert privacy.rdp_to_epsilon(1e-4, 2, 0.5, "improved") == 0.0
+    assert privacy.rdp_to_epsilon(1e-4, 2, 0.5, "basic") > 0.5
+
+
+def test_improved_bound_on_tensorflow_privacy_mnist_setting_is_about_14_percent_lower():
+    # The book's comparison (chapter 5): 60,000 examples, batches of 256, σ = 1.12, 60 epochs, δ = 1e-5.
+    setting = dict(noise_multiplier=1.12, sampling_rate=256 / 60_000, steps=60 * 60_000 // 256, delta=1e-5)
+    basic = privacy.rdp_epsilon(**setting)
+    improved = privacy.rdp_epsilon(**setting, conversion="improved")
+    assert basic == pytest.approx(2.92, abs=0.005)
+    assert improved == pytest.approx(2.52, abs=0.005)
+    assert 0.13 < 1 - improved / basic < 0.15
+
+
+def test_conversion_docstring_examples_hold():
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for function in (privacy.rdp_to_epsilon, privacy.rdp_epsilon):
+        for test in finder.find(function, globs=vars(privacy)):
+            assert test.examples, f"{function.__name__} lost its example"
+            runner.run(test)
+    assert runner.failures == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [((-0.1, 2, 1e-5), "rdp"), ((0.1, 1, 1e-5), "order"), ((0.1, 2, 0.0), "delta"), ((0.1, 2, 1.0), "delta"),
+     ((0.1, 2, 1e-5, "tight"), "conversion")],
+)
+def test_rdp_to_epsilon_refuses_bad_arguments(args, name):
+    with pytest.raises(ValueError, match=name):
+        privacy.rdp_to_epsilon(*args)
+
+
+def test_rdp_epsilon_refuses_an_unknown_conversion():
+    with pytest.raises(ValueError, match="conversion"):
+        privacy.rdp_epsilon(1.0, 0.1, 10, conversion="pld")

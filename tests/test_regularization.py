@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from dltips import data
 from dltips import regularization as reg
 
 SHAPES = [(7,), (5, 3), (4, 3, 2), (2, 3, 4, 5)]
@@ -206,6 +207,11 @@ def test_keras_weight_decay_differs_from_l2_when_the_factor_two_is_forgotten():
         (lambda: reg.Variant("x", dropout=1.0), "dropout"),
         (lambda: reg.Variant("x", l2=-1e-3), "l2"),
         (lambda: reg.Variant("x", input_dropout=-0.2), "input_dropout"),
+        (lambda: reg.Variant("x", l2="0.1"), "l2"),
+        (lambda: reg.Variant("x", dropout="0.5"), "dropout"),
+        (lambda: reg.l1_penalty(np.ones(2), "0.1"), "lam"),
+        (lambda: reg.l2_penalty(np.ones(2), float("nan")), "lam"),
+        (lambda: reg.elastic_net_penalty(np.ones(2), 0.1, "0.1"), "l2"),
     ],
 )
 def test_bad_arguments_raise_value_error_naming_the_argument(call, name):
@@ -230,7 +236,7 @@ def test_compare_regularizers_checks_arguments_before_training(kwargs, name, mon
     def fail(*args, **kw):
         raise AssertionError("data were loaded before the arguments were checked")
 
-    monkeypatch.setattr(reg._data, "train_subset", fail)
+    monkeypatch.setattr(data, "train_subset", fail)
     with pytest.raises(ValueError, match=name):
         reg.compare_regularizers(**kwargs)
 
@@ -250,7 +256,7 @@ def test_variant_regularizer_is_the_matching_keras_class():
 def tiny_comparison(mnist_file):
     variants = [reg.Variant("none"), reg.Variant("strong L1", l1=3e-2), reg.Variant("dropout", dropout=0.5)]
     return reg.compare_regularizers(
-        variants, n_train=200, n_val=100, hidden=(16,), epochs=3, batch_size=50, learning_rate=0.1, verbose=False
+        variants, n_train=200, n_val=100, hidden=(16,), epochs=3, batch_size=50, learning_rate=0.1, progress=False
     )
 
 
@@ -283,8 +289,8 @@ def test_compare_regularizers_table_and_text(tiny_comparison):
 def test_compare_regularizers_is_reproducible_and_prints_progress(mnist_file, capsys):
     kwargs = dict(n_train=100, n_val=50, hidden=(8,), epochs=1, batch_size=50)
     a = reg.compare_regularizers([reg.Variant("dropout", dropout=0.3)], **kwargs)
-    assert "regularizers 1/1: dropout done" in capsys.readouterr().out
-    b = reg.compare_regularizers([reg.Variant("dropout", dropout=0.3)], verbose=False, **kwargs)
-    assert capsys.readouterr().out == ""
+    assert "1/1" in capsys.readouterr().err, "a progress bar over the variants, on stderr"
+    b = reg.compare_regularizers([reg.Variant("dropout", dropout=0.3)], progress=False, **kwargs)
+    assert capsys.readouterr() == ("", "")
     np.testing.assert_array_equal(a["dropout"].weights, b["dropout"].weights)
     assert a["dropout"].history == b["dropout"].history

@@ -1,4 +1,4 @@
-"""dltips.robustness: FGSM is ε·sign(∇x loss), checked against a gradient computed by hand."""
+"""dltips.topics.robustness: FGSM is ε·sign(∇x loss), checked against a gradient computed by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from dltips import models, robustness
+from dltips import models
+from dltips.topics import robustness
 
 
 @pytest.fixture(scope="module")

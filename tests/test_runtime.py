@@ -47,10 +47,24 @@ def test_quiet_configure_hides_tensorflow_start_up_noise():
     assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr
 
 
-def test_progress_prints_one_line_per_finished_item(capsys):
+def test_progress_draws_a_bar_on_stderr_that_names_each_item_and_reaches_its_end(capsys):
     seen = list(runtime.progress(["a", "b"], "demo", label=str.upper))
     assert seen == ["a", "b"]
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" done")[0] for line in lines] == ["demo 1/2: A", "demo 2/2: B"]
+    out, err = capsys.readouterr()
+    assert out == "", "stdout is kept for results"
+    final = err.replace("\r", "\n").strip().splitlines()[-1]
+    assert final.startswith("demo: 100%") and "2/2" in final and "B" in final
     list(runtime.progress(["a"], "quiet", enabled=False))
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_keras_progress_is_tqdms_callback_and_counts_epochs(capsys):
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((8, 2)), np.zeros(8), epochs=3, verbose=0, callbacks=runtime.keras_progress("fit"))
+    err = capsys.readouterr().err
+    assert "fit: 100%" in err and "3/3" in err
+    assert runtime.keras_progress("fit", enabled=False) == []

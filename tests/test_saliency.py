@@ -1,4 +1,4 @@
-"""dltips.saliency: saliency is |∂ logit / ∂ pixel|, checked against a tape gradient and a linear model."""
+"""dltips.topics.saliency: saliency is |∂ logit / ∂ pixel|, checked against a tape gradient and a linear model."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dltips import models, saliency
+from dltips import models
+from dltips.topics import saliency
 
 
 def test_linear_model_saliency_is_the_absolute_class_weight():
@@ -42,3 +43,10 @@ def test_bad_class_index_is_refused(bad):
     model = models.mlp((8,), seed=0)
     with pytest.raises(ValueError, match="class_index"):
         saliency.gradient_saliency(model, np.zeros((3, 28, 28), "float32"), bad)
+
+
+def test_plot_saliency_shows_images_over_maps():
+    fig = saliency.plot_saliency(np.zeros((3, 28, 28)), np.ones((3, 784)), labels=[1, 2, 3])
+    assert len(fig.axes) == 6
+    with pytest.raises(ValueError, match="equally many"):
+        saliency.plot_saliency(np.zeros((3, 28, 28)), np.ones((2, 784)))

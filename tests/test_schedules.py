@@ -14,6 +14,7 @@ from keras.optimizers import schedules as keras_schedules
 
 from dltips import schedules
 
+
 # The optimizer calls a schedule with its scalar int64 iteration counter; so do the comparisons.
 def _at(schedule, steps) -> np.ndarray:
     return np.array([float(schedule(keras.ops.convert_to_tensor(np.int64(t)))) for t in steps])
@@ -34,10 +35,10 @@ def _assert_close(ours: np.ndarray, reference: np.ndarray) -> None:
     assert relative.max(initial=0.0) < 1e-6, f"largest relative error {relative.max():.3g}"
 
 
-def _step_decay_reference(lr0: float, gamma: float, step_size: int, drops: int):
+def _step_decay_reference(initial_learning_rate: float, gamma: float, step_size: int, drops: int):
     # PiecewiseConstantDecay keeps values[i] up to and including boundaries[i], hence the -1.
     boundaries = [k * step_size - 1 for k in range(1, drops + 1)]
-    return keras_schedules.PiecewiseConstantDecay(boundaries, [lr0 * gamma**k for k in range(drops + 1)])
+    return keras_schedules.PiecewiseConstantDecay(boundaries, [initial_learning_rate * gamma**k for k in range(drops + 1)])
 
 
 AGREEMENT_CASES = {
@@ -72,8 +73,8 @@ AGREEMENT_CASES = {
         keras_schedules.PolynomialDecay(0.1, decay_steps=1000, end_learning_rate=0.0, power=1.0),
         _steps_around(500, 1000),
     ),
-    "linear to end_lr": (
-        schedules.linear_decay(0.2, 300, end_lr=0.01),
+    "linear to end_learning_rate": (
+        schedules.linear_decay(0.2, 300, end_learning_rate=0.01),
         keras_schedules.PolynomialDecay(0.2, decay_steps=300, end_learning_rate=0.01, power=1.0),
         _steps_around(150, 300),
     ),
@@ -87,8 +88,8 @@ AGREEMENT_CASES = {
         keras_schedules.CosineDecay(0.1, decay_steps=1000),
         _steps_around(500, 999, 1000),
     ),
-    "cosine, min_lr": (
-        schedules.cosine_decay(0.1, 1000, min_lr=0.002),
+    "cosine, min_learning_rate": (
+        schedules.cosine_decay(0.1, 1000, min_learning_rate=0.002),
         keras_schedules.CosineDecay(0.1, decay_steps=1000, alpha=0.02),
         _steps_around(500, 1000),
     ),
@@ -97,8 +98,8 @@ AGREEMENT_CASES = {
         keras_schedules.CosineDecay(0.0, decay_steps=900, warmup_target=0.1, warmup_steps=100),
         _steps_around(50, 100, 550, 1000),
     ),
-    "cosine, warm-up and min_lr": (
-        schedules.cosine_decay(0.4, 630, warmup_steps=63, min_lr=0.004),
+    "cosine, warm-up and min_learning_rate": (
+        schedules.cosine_decay(0.4, 630, warmup_steps=63, min_learning_rate=0.004),
         keras_schedules.CosineDecay(0.0, decay_steps=567, alpha=0.01, warmup_target=0.4, warmup_steps=63),
         _steps_around(63, 630),
     ),
@@ -122,7 +123,7 @@ def test_formulas_by_hand():
     assert lr(schedules.exponential_decay(0.1, 0.5, 100), [200]) == pytest.approx([0.025])
     assert lr(schedules.inverse_time_decay(0.1, 0.01), [100]) == pytest.approx([0.05])
     assert lr(schedules.cosine_decay(0.1, 100), [50]) == pytest.approx([0.05])
-    # Warm-up starts at 0, reaches lr0 at the end of warm-up, and cosine takes over from there.
+    # Warm-up starts at 0, reaches initial_learning_rate at the end of warm-up, and cosine takes over from there.
     assert lr(schedules.cosine_decay(0.1, 1000, warmup_steps=100), [0, 50, 100, 550, 1000]) == pytest.approx(
         [0.0, 0.05, 0.1, 0.05, 0.0], abs=1e-8
     )
@@ -130,7 +131,7 @@ def test_formulas_by_hand():
 
 # --- the shape of a decay: positive and non-increasing (after warm-up) ------------------------------
 
-_lr0 = st.floats(1e-4, 10.0)
+_initial_learning_rate = st.floats(1e-4, 10.0)
 _steps = st.lists(st.integers(0, 100_000), min_size=2, max_size=40)
 
 
@@ -141,38 +142,38 @@ def _f32(value: float) -> float:
 
 DECAYS = {
     "exponential": (
-        st.builds(schedules.exponential_decay, _lr0, st.floats(0.01, 1.0), st.floats(1.0, 10_000.0), st.booleans()),
-        lambda s, t: s.lr0 * _f32(s.decay_rate) ** ((t // s.decay_steps) if s.staircase else (t / s.decay_steps)),
+        st.builds(schedules.exponential_decay, _initial_learning_rate, st.floats(0.01, 1.0), st.floats(1.0, 10_000.0), st.booleans()),
+        lambda s, t: s.initial_learning_rate * _f32(s.decay_rate) ** ((t // s.decay_steps) if s.staircase else (t / s.decay_steps)),
     ),
     "step": (
-        st.builds(schedules.step_decay, _lr0, st.floats(0.01, 1.0), st.integers(1, 10_000)),
-        lambda s, t: s.lr0 * _f32(s.gamma) ** (t // s.step_size),
+        st.builds(schedules.step_decay, _initial_learning_rate, st.floats(0.01, 1.0), st.integers(1, 10_000)),
+        lambda s, t: s.initial_learning_rate * _f32(s.gamma) ** (t // s.step_size),
     ),
     "inverse time": (
-        st.builds(schedules.inverse_time_decay, _lr0, st.floats(0.0, 10.0)),
-        lambda s, t: s.lr0 / (1 + _f32(s.decay) * t),
+        st.builds(schedules.inverse_time_decay, _initial_learning_rate, st.floats(0.0, 10.0)),
+        lambda s, t: s.initial_learning_rate / (1 + _f32(s.decay) * t),
     ),
     "linear": (
-        st.builds(schedules.linear_decay, _lr0, st.integers(1, 100_000), st.floats(0.0, 1e-4)),
+        st.builds(schedules.linear_decay, _initial_learning_rate, st.integers(1, 100_000), st.floats(0.0, 1e-4)),
         # The fraction in parentheses, so it is exactly 1 from step T on, as in float32.
-        lambda s, t: s.lr0 + (s.end_lr - s.lr0) * (min(t, s.total_steps) / s.total_steps),
+        lambda s, t: s.initial_learning_rate + (s.end_learning_rate - s.initial_learning_rate) * (min(t, s.total_steps) / s.total_steps),
     ),
     "cosine": (
         st.integers(2, 100_000).flatmap(
             lambda total: st.builds(
-                schedules.cosine_decay, _lr0, st.just(total), st.integers(0, total - 1), st.floats(0.0, 1e-4)
+                schedules.cosine_decay, _initial_learning_rate, st.just(total), st.integers(0, total - 1), st.floats(0.0, 1e-4)
             )
         ),
-        lambda s, t: _cosine_with_warmup(s.lr0, s.total_steps, s.warmup_steps, s.min_lr, t),
+        lambda s, t: _cosine_with_warmup(s.initial_learning_rate, s.total_steps, s.warmup_steps, s.min_learning_rate, t),
     ),
 }
 
 
-def _cosine_with_warmup(lr0: float, total: int, warmup: int, min_lr: float, t: int) -> float:
+def _cosine_with_warmup(initial_learning_rate: float, total: int, warmup: int, min_learning_rate: float, t: int) -> float:
     if t < warmup:
-        return lr0 * t / warmup
+        return initial_learning_rate * t / warmup
     fraction_done = min(t - warmup, total - warmup) / (total - warmup)
-    return min_lr + (lr0 - min_lr) * 0.5 * (1 + math.cos(math.pi * fraction_done))
+    return min_learning_rate + (initial_learning_rate - min_learning_rate) * 0.5 * (1 + math.cos(math.pi * fraction_done))
 
 
 def _decay_starts(schedule) -> int:
@@ -194,18 +195,18 @@ def test_decay_is_positive_and_non_increasing_after_warmup(kind, data):
     # reached an end value of 0, nor below what float32 can hold (~1e-38).
     assert np.all(rates[exact_rates > 1e-30] > 0)
     assert np.all(np.diff(rates) <= 0), f"rates went up: {rates}"
-    assert rates[0] == pytest.approx(schedule.lr0, rel=1e-6)
-    np.testing.assert_allclose(rates, exact_rates, rtol=1e-4, atol=schedule.lr0 * 1e-6)
+    assert rates[0] == pytest.approx(schedule.initial_learning_rate, rel=1e-6)
+    np.testing.assert_allclose(rates, exact_rates, rtol=1e-4, atol=schedule.initial_learning_rate * 1e-6)
 
 
 @settings(max_examples=30, deadline=None)
-@given(lr0=_lr0, total=st.integers(2, 10_000), data=st.data())
-def test_warmup_rises_from_zero_to_lr0(lr0, total, data):
+@given(initial_learning_rate=_initial_learning_rate, total=st.integers(2, 10_000), data=st.data())
+def test_warmup_rises_from_zero_to_lr0(initial_learning_rate, total, data):
     warmup = data.draw(st.integers(1, total - 1), label="warmup_steps")
-    rates = _at(schedules.cosine_decay(lr0, total, warmup_steps=warmup), sorted({0, warmup // 2, warmup - 1, warmup}))
+    rates = _at(schedules.cosine_decay(initial_learning_rate, total, warmup_steps=warmup), sorted({0, warmup // 2, warmup - 1, warmup}))
     assert rates[0] == 0
     assert np.all(np.diff(rates) >= 0)
-    assert rates[-1] == pytest.approx(lr0, rel=1e-6)
+    assert rates[-1] == pytest.approx(initial_learning_rate, rel=1e-6)
 
 
 # --- serialization ------------------------------------------------------------------------------
@@ -213,10 +214,10 @@ def test_warmup_rises_from_zero_to_lr0(lr0, total, data):
 ALL_SCHEDULES = {
     "constant": schedules.constant(0.1),
     "exponential": schedules.exponential_decay(0.1, 0.5, 3, staircase=True),
-    "linear": schedules.linear_decay(0.1, 10, end_lr=0.01),
+    "linear": schedules.linear_decay(0.1, 10, end_learning_rate=0.01),
     "step": schedules.step_decay(0.1, 0.5, 2),
     "inverse time": schedules.inverse_time_decay(0.1, 0.3),
-    "cosine": schedules.cosine_decay(0.1, 12, warmup_steps=3, min_lr=0.001),
+    "cosine": schedules.cosine_decay(0.1, 12, warmup_steps=3, min_learning_rate=0.001),
 }
 _SOME_STEPS = [0, 1, 2, 3, 5, 8, 12, 20]
 
@@ -291,32 +292,32 @@ def test_inverse_time_decay_reproduces_keras2_sgd_decay_step_by_step():
 # --- bad arguments --------------------------------------------------------------------------------------
 
 BAD = [
-    (schedules.constant, (0.0,), "lr0"),
-    (schedules.constant, (-0.1,), "lr0"),
-    (schedules.constant, (float("nan"),), "lr0"),
-    (schedules.constant, ("0.1",), "lr0"),
-    (schedules.exponential_decay, (0.0, 0.5, 10), "lr0"),
+    (schedules.constant, (0.0,), "initial_learning_rate"),
+    (schedules.constant, (-0.1,), "initial_learning_rate"),
+    (schedules.constant, (float("nan"),), "initial_learning_rate"),
+    (schedules.constant, ("0.1",), "initial_learning_rate"),
+    (schedules.exponential_decay, (0.0, 0.5, 10), "initial_learning_rate"),
     (schedules.exponential_decay, (0.1, 0.0, 10), "decay_rate"),
     (schedules.exponential_decay, (0.1, 1.5, 10), "decay_rate"),
     (schedules.exponential_decay, (0.1, -0.5, 10), "decay_rate"),
     (schedules.exponential_decay, (0.1, 0.5, 0), "decay_steps"),
-    (schedules.linear_decay, (-1.0, 10), "lr0"),
+    (schedules.linear_decay, (-1.0, 10), "initial_learning_rate"),
     (schedules.linear_decay, (0.1, 0), "total_steps"),
     (schedules.linear_decay, (0.1, 10.5), "total_steps"),
-    (schedules.linear_decay, (0.1, 10, 0.2), "end_lr"),
-    (schedules.linear_decay, (0.1, 10, -0.01), "end_lr"),
-    (schedules.step_decay, (0.0, 0.5, 10), "lr0"),
+    (schedules.linear_decay, (0.1, 10, 0.2), "end_learning_rate"),
+    (schedules.linear_decay, (0.1, 10, -0.01), "end_learning_rate"),
+    (schedules.step_decay, (0.0, 0.5, 10), "initial_learning_rate"),
     (schedules.step_decay, (0.1, 1.1, 10), "gamma"),
     (schedules.step_decay, (0.1, 0.5, 0), "step_size"),
     (schedules.step_decay, (0.1, 0.5, -3), "step_size"),
-    (schedules.inverse_time_decay, (0.0, 0.1), "lr0"),
+    (schedules.inverse_time_decay, (0.0, 0.1), "initial_learning_rate"),
     (schedules.inverse_time_decay, (0.1, -0.1), "decay"),
-    (schedules.cosine_decay, (0.0, 100), "lr0"),
+    (schedules.cosine_decay, (0.0, 100), "initial_learning_rate"),
     (schedules.cosine_decay, (0.1, 0), "total_steps"),
     (schedules.cosine_decay, (0.1, 100, 101), "warmup_steps"),
     (schedules.cosine_decay, (0.1, 100, 100), "warmup_steps"),
     (schedules.cosine_decay, (0.1, 100, -1), "warmup_steps"),
-    (schedules.cosine_decay, (0.1, 100, 0, 0.5), "min_lr"),
+    (schedules.cosine_decay, (0.1, 100, 0, 0.5), "min_learning_rate"),
 ]
 
 
@@ -328,7 +329,7 @@ def test_bad_arguments_raise_naming_the_argument(factory, args, argument):
 
 def test_bad_arguments_are_rejected_by_from_config_too():
     with pytest.raises(ValueError, match="decay_rate"):
-        schedules.ExponentialDecay.from_config({"lr0": 0.1, "decay_rate": 2.0, "decay_steps": 10, "staircase": False})
+        schedules.ExponentialDecay.from_config({"initial_learning_rate": 0.1, "decay_rate": 2.0, "decay_steps": 10, "staircase": False})
 
 
 # --- evaluating a schedule and recording the rate used -------------------------------------------------

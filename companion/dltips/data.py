@@ -1,4 +1,4 @@
-"""MNIST: loading, validation, class-balanced subsets and ``tf.data`` input.
+"""MNIST: loading, validation and class-balanced subsets.
 
 Where the data comes from, in order:
 
@@ -31,12 +31,9 @@ import os
 import struct
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
-
-if TYPE_CHECKING:
-    import tensorflow as tf
 
 ENV_VAR = "DLTIPS_MNIST"
 NUM_CLASSES = 10
@@ -189,9 +186,13 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
 
     Example::
 
-        >>> images = read_idx("t10k-images-idx3-ubyte.gz")  # doctest: +SKIP
-        >>> images.shape
-        (10000, 28, 28)
+        >>> import struct, tempfile, os
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "labels-idx1-ubyte")
+        >>> with open(path, "wb") as f:  # header: 0, 0, type 0x08, 1 dimension of size 3
+        ...     _ = f.write(struct.pack(">BBBBI", 0, 0, 8, 1, 3) + bytes([7, 2, 1]))
+        >>> read_idx(path).tolist()
+        [7, 2, 1]
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
@@ -314,38 +315,3 @@ def train_subset(
     if normalize:
         x = x.astype(np.float32) / np.float32(255.0)
     return x, np.array(raw.y_train[idx])
-
-
-def make_dataset(
-    x: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    batch_size: int = 32,
-    shuffle: bool = True,
-    seed: int = 0,
-    drop_remainder: bool = False,
-) -> "tf.data.Dataset":
-    """The input pipeline every chapter shares: shuffle, batch, prefetch.
-
-    Shuffling uses a buffer as large as the data (a perfect shuffle, reshuffled
-    every epoch, reproducible for a given ``seed``).
-
-    Example::
-
-        >>> ds = make_dataset(np.zeros((100, 784), "float32"), np.zeros(100, "uint8"), batch_size=32)
-        >>> [int(xb.shape[0]) for xb, _ in ds]
-        [32, 32, 32, 4]
-
-    Raises:
-        ValueError: ``batch_size`` is not positive, or ``x`` and ``y`` differ in length.
-    """
-    import tensorflow as tf
-
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if y is not None and len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    ds = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
-    if shuffle:
-        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)

@@ -7,19 +7,34 @@ loss and accuracy metric.
 
 Example::
 
-    >>> from dltips.models import mlp, compile_classifier
+    >>> import numpy as np
+    >>> from dltips.models import mlp, compile_classifier, evaluate
     >>> model = compile_classifier(mlp((128,), dropout=0.2, seed=0), optimizer="sgd")
     >>> model.count_params()
     101770
+    >>> evaluate(model, np.zeros((2, 28, 28), "float32"), [0, 1]).examples
+    2
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import keras
 import numpy as np
+
+__all__ = [
+    "MNIST_SHAPE",
+    "Evaluation",
+    "EvaluateEachEpoch",
+    "compile_classifier",
+    "evaluate",
+    "mlp",
+    "predict_labels",
+    "small_cnn",
+]
 
 MNIST_SHAPE = (28, 28)
 
@@ -147,24 +162,125 @@ def compile_classifier(
     return model
 
 
-def count_params(model: keras.Model, *, trainable_only: bool = False) -> int:
-    """Number of parameters of ``model`` (all weights, or only the trainable ones)."""
-    weights = model.trainable_weights if trainable_only else model.weights
-    return int(sum(int(keras.ops.size(w)) for w in weights))
-
-
 def predict_labels(model: keras.Model, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
-    """The arg-max class of ``model``'s output for each row of ``x``."""
+    """The arg-max class of ``model``'s output for each row of ``x``.
+
+    Example::
+
+        >>> predict_labels(mlp(seed=0), np.zeros((3, 28, 28), "float32")).shape
+        (3,)
+    """
     return np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=-1)
 
 
-def count_errors(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> int:
-    """Number of misclassified examples (Hinton et al. report MNIST results as errors out of 10,000)."""
+@dataclass(frozen=True)
+class Evaluation:
+    """How well a classifier does on a labelled set, measured in inference mode (no dropout).
+
+    Attributes:
+        loss: mean cross-entropy of the true labels.
+        accuracy: fraction classified correctly.
+        errors: number misclassified (Hinton et al. report MNIST results as errors out of 10,000).
+        examples: size of the set.
+    """
+
+    loss: float
+    accuracy: float
+    errors: int
+    examples: int
+
+
+def evaluate(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, *, from_logits: bool = True, batch_size: int = 10_000
+) -> Evaluation:
+    """Cross-entropy, accuracy and error count of a classifier on ``(x, y)``, in inference mode.
+
+    The book's one way to measure a model: every chapter, experiment and
+    callback calls it, so a number means the same wherever it appears. Unlike
+    the running averages ``fit`` reports, it measures the final weights, with
+    dropout off and without any weight penalty. The loss is computed in float64
+    from the model's outputs: logits (every builder here), or probabilities
+    with ``from_logits=False`` (a model ending in a softmax, as the article's do).
+
+    Args:
+        model: a classifier with one output per class.
+        x, y: inputs and integer labels, same length.
+        from_logits: whether the model outputs logits (``True``) or probabilities.
+        batch_size: examples per forward pass (the models are called eagerly, in chunks).
+
+    Raises:
+        ValueError: ``x`` and ``y`` differ in length, or are empty.
+
+    Example::
+
+        >>> model = mlp(seed=0)
+        >>> x, y = np.zeros((4, 28, 28), "float32"), np.array([0, 1, 2, 3])
+        >>> result = evaluate(model, x, y)
+        >>> result.examples, 0 <= result.errors <= 4, round(result.accuracy + result.errors / 4, 6)
+        (4, True, 1.0)
+    """
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    return int(np.sum(predict_labels(model, x, batch_size=batch_size) != np.asarray(y)))
+    if len(x) == 0:
+        raise ValueError("x must hold at least one example")
+    y = np.asarray(y).astype(np.int64)
+    # Eager calls: predict_on_batch would trace a new function per model and input size.
+    outputs = np.concatenate(
+        [np.asarray(model(x[i : i + batch_size], training=False), dtype=np.float64) for i in range(0, len(x), batch_size)]
+    )
+    if from_logits:
+        shifted = outputs - outputs.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    else:
+        log_probs = np.log(np.clip(outputs, 1e-12, 1.0))
+    errors = int(np.sum(outputs.argmax(axis=1) != y))
+    loss = float(-log_probs[np.arange(len(y)), y].mean())
+    return Evaluation(loss=loss, accuracy=1.0 - errors / len(y), errors=errors, examples=len(y))
 
 
-def accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray, *, batch_size: int = 1000) -> float:
-    """Fraction of correctly classified examples."""
-    return 1.0 - count_errors(model, x, y, batch_size=batch_size) / len(y)
+class EvaluateEachEpoch(keras.callbacks.Callback):
+    """Evaluates the model on named sets at the end of every epoch (and, if asked, before training).
+
+    Keras's own training metrics are running averages over an epoch, taken with
+    dropout on and with any weight penalty in the loss; evaluating with
+    :func:`evaluate` after each epoch measures the model that the test set sees.
+    ``history`` holds ``<name>_loss`` and ``<name>_accuracy`` lists, one entry
+    per evaluation.
+
+    Args:
+        sets: name → ``(x, y)``, for example ``{"train": (x, y), "test": (xt, yt)}``.
+        initial: also evaluate before the first epoch (entry 0 is the untrained model).
+
+    Example::
+
+        >>> x, y = np.zeros((8, 28, 28), "float32"), np.arange(8) % 10
+        >>> model = compile_classifier(mlp((8,), seed=0), "sgd")
+        >>> curves = EvaluateEachEpoch({"train": (x, y), "val": (x[:4], y[:4])})
+        >>> _ = model.fit(x, y, epochs=3, callbacks=[curves], verbose=0)
+        >>> sorted(curves.history), len(curves.history["val_loss"])
+        (['train_accuracy', 'train_loss', 'val_accuracy', 'val_loss'], 3)
+    """
+
+    def __init__(self, sets: Mapping[str, tuple[np.ndarray, np.ndarray]], *, initial: bool = False) -> None:
+        super().__init__()
+        if not sets:
+            raise ValueError("sets must name at least one (x, y) pair")
+        self.sets = dict(sets)
+        self.initial = initial
+        self.history: dict[str, list[float]] = {f"{n}_{m}": [] for n in self.sets for m in ("loss", "accuracy")}
+
+    def record(self) -> None:
+        """Evaluate every set now and append the results to ``history``."""
+        for name, (x, y) in self.sets.items():
+            result = evaluate(self.model, x, y)
+            self.history[f"{name}_loss"].append(result.loss)
+            self.history[f"{name}_accuracy"].append(result.accuracy)
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        """Keras calls this once, before the first epoch."""
+        if self.initial and not any(self.history.values()):
+            self.record()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Keras calls this at the end of every epoch."""
+        self.record()

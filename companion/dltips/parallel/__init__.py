@@ -8,10 +8,13 @@
 :mod:`~dltips.parallel.launcher`          start workers with ``TF_CONFIG``, always end them
 :mod:`~dltips.parallel.parameter_server`  asynchronous ``ParameterServerStrategy`` and staleness
 :mod:`~dltips.parallel.cost_model`        ring all-reduce α-β model of time per step
+:mod:`~dltips.parallel.experiment`        the scaling experiment (``dltips run parallel``)
+:mod:`~dltips.parallel.figures`           measured and projected scaling, staleness
 ========================================  ===================================================
 
 Submodules load on first use, so ``import dltips.parallel`` starts no
-TensorFlow: a worker must set ``TF_CONFIG`` and its thread counts first.
+TensorFlow: a worker must set ``TF_CONFIG`` and its thread counts first. The
+names of ``experiment`` and ``figures`` are importable from the package itself.
 
 Example::
 
@@ -20,12 +23,19 @@ Example::
     0.00402
 """
 
-from __future__ import annotations
+from dltips._lazy import attach
+from dltips.experiments import register
 
-from dltips import lazy_submodules
+__getattr__, __dir__ = attach(
+    __name__,
+    ("common", "cost_model", "devices", "launcher", "mirrored", "multiworker", "parameter_server", "worker",
+     "experiment", "figures"),
+    export_from=("experiment", "figures"),
+)
 
-_SUBMODULES = ("common", "cost_model", "devices", "launcher", "mirrored", "multiworker", "parameter_server", "worker")
-
-__all__ = list(_SUBMODULES)
-
-__getattr__, __dir__ = lazy_submodules(__name__, _SUBMODULES)
+register(
+    "parallel",
+    "Synchronous multi-worker SGD (1 and 2 worker processes): same weights as one device, measured throughput, "
+    "cost-model projection",
+    "dltips.parallel.experiment:command",
+)

@@ -63,6 +63,7 @@ class AsyncResult:
 
     @property
     def mean_staleness(self) -> float:
+        """The mean number of updates a worker's gradient was behind when it was applied."""
         return float(np.mean(self.staleness))
 
 

@@ -33,13 +33,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import keras
 import numpy as np
 
-from dltips import models
-from dltips.runtime import progress
+from dltips import models, runtime
 
 
 def _check_hyperparameters(learning_rate: float, **betas: float) -> None:
@@ -51,6 +51,7 @@ def _check_hyperparameters(learning_rate: float, **betas: float) -> None:
 
 
 class RMSpropState(NamedTuple):
+    """RMSprop's state: the running mean of squared gradients, per variable."""
     velocity: np.ndarray  # running mean of g²
 
 
@@ -77,6 +78,7 @@ def rmsprop_update(
 
 
 class AdamState(NamedTuple):
+    """Adam's state: first and second moment estimates and the step count."""
     m: np.ndarray  # running mean of g
     v: np.ndarray  # running mean of g²
     t: int  # updates made so far
@@ -117,6 +119,7 @@ def adam_update(
 
 
 class LionState(NamedTuple):
+    """Lion's state: the momentum, per variable."""
     m: np.ndarray  # momentum: running mean of g with rate β₂
 
 
@@ -151,7 +154,8 @@ def lion_update(
     return w, LionState(beta_2 * m + (1 - beta_2) * g)
 
 
-class OptimizerRun(NamedTuple):
+@dataclass(frozen=True)
+class OptimizerRun:
     """What one optimizer achieved.
 
     ``train_loss`` holds the loss on the whole training set before training and
@@ -176,7 +180,7 @@ def compare_optimizers(
     epochs: int = 8,
     batch_size: int = 64,
     seed: int = 0,
-    show_progress: bool = True,
+    progress: bool = True,
 ) -> dict[str, OptimizerRun]:
     """Train the same MLP (same initial weights, same batches) once per optimizer.
 
@@ -197,21 +201,19 @@ def compare_optimizers(
     Raises:
         ValueError: no optimizers, or ``epochs``/``batch_size`` below 1.
     """
-    from dltips.capacity import loss_and_accuracy  # one evaluation helper for the whole book
-
     if not optimizers:
         raise ValueError("optimizers must name at least one optimizer factory")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"epochs and batch_size must be positive, got {epochs!r} and {batch_size!r}")
     runs = {}
-    for name in progress(optimizers, "optimizers", enabled=show_progress):
+    for name in runtime.progress(optimizers, "optimizers", enabled=progress):
         keras.utils.set_random_seed(seed)  # same batch order for every optimizer
         model = models.compile_classifier(models.mlp(hidden, seed=seed), optimizers[name]())
-        losses = [loss_and_accuracy(model, x, y)[0]]
+        losses = [models.evaluate(model, x, y).loss]
         start = time.perf_counter()
         for _ in range(epochs):
             model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
-            losses.append(loss_and_accuracy(model, x, y)[0])
-        runs[name] = OptimizerRun(losses, models.accuracy(model, x_test, y_test),
+            losses.append(models.evaluate(model, x, y).loss)
+        runs[name] = OptimizerRun(losses, models.evaluate(model, x_test, y_test).accuracy,
                                   time.perf_counter() - start, model)
     return runs

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
+
+from dltips.checks import check_int, check_number
 
 __all__ = [
     "Constant",
@@ -47,7 +48,6 @@ __all__ = [
     "InverseTimeDecay",
     "LearningRateRecorder",
     "LinearDecay",
-    "ScheduleRun",
     "StepDecay",
     "constant",
     "cosine_decay",
@@ -56,7 +56,6 @@ __all__ = [
     "learning_rates",
     "linear_decay",
     "step_decay",
-    "train_with_schedule",
 ]
 
 # Keras schedules compute in float32, the dtype of the optimizer's learning rate;
@@ -67,22 +66,11 @@ _DTYPE = "float32"
 def _check_number(
     name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool, high_open: bool = True
 ) -> float:
-    """Return ``value`` as a float, or raise ``ValueError`` naming the argument and the accepted range."""
-    left, right = ("(" if low_open else "["), (")" if high_open else "]")
-    accepted = f"{left}{low}, {high}{right}"
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok:
-        value = float(value)
-        ok = (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a number in {accepted}, got {value!r}")
-    return value
+    return check_number(name, value, low=low, high=high, low_open=low_open, high_open=high_open)
 
 
 def _check_steps(name: str, value: Any, *, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(name, value, minimum=minimum)
 
 
 def _step_as_float(step: Any) -> Any:
@@ -97,14 +85,16 @@ class Constant(keras.optimizers.schedules.LearningRateSchedule):
     like ``keras.optimizers.SGD(learning_rate=0.1)``.
     """
 
-    def __init__(self, lr0: float):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
 
     def __call__(self, step: Any) -> Any:
-        return ops.full_like(_step_as_float(step), self.lr0)
+        """The learning rate at ``step``."""
+        return ops.full_like(_step_as_float(step), self.initial_learning_rate)
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0}
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
+        return {"initial_learning_rate": self.initial_learning_rate}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -118,22 +108,24 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
     Example: ``ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)`` is 0.025.
     """
 
-    def __init__(self, lr0: float, decay_rate: float, decay_steps: float, staircase: bool = False):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.decay_rate = _check_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True, high_open=False)
         self.decay_steps = _check_number("decay_steps", decay_steps, low=0.0, low_open=True)
         self.staircase = bool(staircase)
 
     def __call__(self, step: Any) -> Any:
+        """The learning rate at ``step``."""
         exponent = _step_as_float(step) / self.decay_steps
         if self.staircase:
             exponent = ops.floor(exponent)
-        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
-        return lr0 * ops.power(ops.cast(self.decay_rate, _DTYPE), exponent)
+        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
+        return initial_learning_rate * ops.power(ops.cast(self.decay_rate, _DTYPE), exponent)
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
         return {
-            "lr0": self.lr0,
+            "initial_learning_rate": self.initial_learning_rate,
             "decay_rate": self.decay_rate,
             "decay_steps": self.decay_steps,
             "staircase": self.staircase,
@@ -144,27 +136,32 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
 class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """``α_t = α0 + (α_end − α0) · min(t, T)/T``: a straight line from ``α0`` to ``α_end`` in ``T`` steps.
 
-    With the default ``end_lr=0`` this is ``α0 · (1 − t/T)`` (the formula the
+    With the default ``end_learning_rate=0`` this is ``α0 · (1 − t/T)`` (the formula the
     source article wrongly calls exponential decay); after step ``T`` the rate
-    stays at ``end_lr``. Agrees with
+    stays at ``end_learning_rate``. Agrees with
     ``keras.optimizers.schedules.PolynomialDecay(α0, T, α_end, power=1)``.
 
     Example: ``LinearDecay(0.1, total_steps=100)(25)`` is 0.075.
     """
 
-    def __init__(self, lr0: float, total_steps: int, end_lr: float = 0.0):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, total_steps: int, end_learning_rate: float = 0.0):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
-        self.end_lr = _check_number("end_lr", end_lr, low=0.0, high=self.lr0, low_open=False, high_open=False)
+        self.end_learning_rate = _check_number(
+            "end_learning_rate", end_learning_rate, low=0.0, high=self.initial_learning_rate, low_open=False, high_open=False
+        )
 
     def __call__(self, step: Any) -> Any:
+        """The learning rate at ``step``."""
         fraction_done = ops.minimum(_step_as_float(step), float(self.total_steps)) / float(self.total_steps)
-        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
-        end_lr = ops.convert_to_tensor(self.end_lr, _DTYPE)
-        return (lr0 - end_lr) * (1.0 - fraction_done) + end_lr
+        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
+        end_learning_rate = ops.convert_to_tensor(self.end_learning_rate, _DTYPE)
+        return (initial_learning_rate - end_learning_rate) * (1.0 - fraction_done) + end_learning_rate
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0, "total_steps": self.total_steps, "end_lr": self.end_lr}
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
+        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
+                "end_learning_rate": self.end_learning_rate}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -178,17 +175,19 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     Example: ``StepDecay(0.1, gamma=0.1, step_size=30)(60)`` is 0.001.
     """
 
-    def __init__(self, lr0: float, gamma: float, step_size: int):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, gamma: float, step_size: int):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.gamma = _check_number("gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=False)
         self.step_size = _check_steps("step_size", step_size, minimum=1)
 
     def __call__(self, step: Any) -> Any:
+        """The learning rate at ``step``."""
         drops = ops.floor(_step_as_float(step) / float(self.step_size))
-        return ops.convert_to_tensor(self.lr0, _DTYPE) * ops.power(ops.cast(self.gamma, _DTYPE), drops)
+        return ops.convert_to_tensor(self.initial_learning_rate, _DTYPE) * ops.power(ops.cast(self.gamma, _DTYPE), drops)
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0, "gamma": self.gamma, "step_size": self.step_size}
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
+        return {"initial_learning_rate": self.initial_learning_rate, "gamma": self.gamma, "step_size": self.step_size}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -202,15 +201,18 @@ class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
     Example: ``InverseTimeDecay(0.1, decay=0.01)(100)`` is 0.05.
     """
 
-    def __init__(self, lr0: float, decay: float):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, decay: float):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.decay = _check_number("decay", decay, low=0.0, low_open=False)
 
     def __call__(self, step: Any) -> Any:
-        return ops.convert_to_tensor(self.lr0, _DTYPE) / (1.0 + ops.cast(self.decay, _DTYPE) * _step_as_float(step))
+        """The learning rate at ``step``."""
+        rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
+        return rate / (1.0 + ops.cast(self.decay, _DTYPE) * _step_as_float(step))
 
     def get_config(self) -> dict[str, Any]:
-        return {"lr0": self.lr0, "decay": self.decay}
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
+        return {"initial_learning_rate": self.initial_learning_rate, "decay": self.decay}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -230,8 +232,8 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
     Example: ``CosineDecay(0.1, total_steps=100)(50)`` is 0.05.
     """
 
-    def __init__(self, lr0: float, total_steps: int, warmup_steps: int = 0, min_lr: float = 0.0):
-        self.lr0 = _check_number("lr0", lr0, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, total_steps: int, warmup_steps: int = 0, min_learning_rate: float = 0.0):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
         self.warmup_steps = _check_steps("warmup_steps", warmup_steps, minimum=0)
         if self.warmup_steps >= self.total_steps:
@@ -239,73 +241,77 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
             raise ValueError(
                 f"warmup_steps must be in 0..total_steps-1 = 0..{self.total_steps - 1}, got {warmup_steps!r}"
             )
-        self.min_lr = _check_number("min_lr", min_lr, low=0.0, high=self.lr0, low_open=False, high_open=False)
+        self.min_learning_rate = _check_number(
+            "min_learning_rate", min_learning_rate, low=0.0, high=self.initial_learning_rate, low_open=False, high_open=False
+        )
 
     def __call__(self, step: Any) -> Any:
+        """The learning rate at ``step``."""
         t = _step_as_float(step)
-        lr0 = ops.convert_to_tensor(self.lr0, _DTYPE)
+        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
         decay_steps = float(self.total_steps - self.warmup_steps)
         fraction_done = ops.clip((t - self.warmup_steps) / decay_steps, 0.0, 1.0)
         cosine = 0.5 * (1.0 + ops.cos(ops.convert_to_tensor(math.pi, _DTYPE) * fraction_done))
-        decayed = (lr0 - self.min_lr) * cosine + self.min_lr
+        decayed = (initial_learning_rate - self.min_learning_rate) * cosine + self.min_learning_rate
         if self.warmup_steps == 0:
             return decayed
-        return ops.where(t < self.warmup_steps, lr0 * (t / float(self.warmup_steps)), decayed)
+        return ops.where(t < self.warmup_steps, initial_learning_rate * (t / float(self.warmup_steps)), decayed)
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
         return {
-            "lr0": self.lr0,
+            "initial_learning_rate": self.initial_learning_rate,
             "total_steps": self.total_steps,
             "warmup_steps": self.warmup_steps,
-            "min_lr": self.min_lr,
+            "min_learning_rate": self.min_learning_rate,
         }
 
 
-def constant(lr: float) -> Constant:
-    """A fixed learning rate ``α_t = lr``: no decay at all. Example: ``constant(0.1)``."""
-    return Constant(lr)
+def constant(learning_rate: float) -> Constant:
+    """A fixed learning rate ``α_t = learning_rate``: no decay at all. Example: ``constant(0.1)``."""
+    return Constant(learning_rate)
 
 
-def exponential_decay(lr0: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
+def exponential_decay(initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
     """``α0 · γ^(t/s)``, ``γ = decay_rate`` in (0, 1], ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
 
     Example: ``exponential_decay(0.1, 0.96, 100)`` loses 4 % of its rate every 100 steps.
     """
-    return ExponentialDecay(lr0, decay_rate, decay_steps, staircase)
+    return ExponentialDecay(initial_learning_rate, decay_rate, decay_steps, staircase)
 
 
-def linear_decay(lr0: float, total_steps: int, end_lr: float = 0.0) -> LinearDecay:
-    """``α0 · (1 − t/T)`` for ``end_lr = 0``, held at ``end_lr`` after ``T`` (see :class:`LinearDecay`).
+def linear_decay(initial_learning_rate: float, total_steps: int, end_learning_rate: float = 0.0) -> LinearDecay:
+    """``α0 · (1 − t/T)`` for ``end_learning_rate = 0``, held at ``end_learning_rate`` after ``T`` (see :class:`LinearDecay`).
 
     Example: ``linear_decay(0.1, total_steps=1000)`` reaches 0 at step 1000.
     """
-    return LinearDecay(lr0, total_steps, end_lr)
+    return LinearDecay(initial_learning_rate, total_steps, end_learning_rate)
 
 
-def step_decay(lr0: float, gamma: float, step_size: int) -> StepDecay:
+def step_decay(initial_learning_rate: float, gamma: float, step_size: int) -> StepDecay:
     """``α0 · γ^⌊t/step_size⌋`` (see :class:`StepDecay`).
 
     Example: ``step_decay(0.1, gamma=0.5, step_size=100)`` halves the rate every 100 steps.
     """
-    return StepDecay(lr0, gamma, step_size)
+    return StepDecay(initial_learning_rate, gamma, step_size)
 
 
-def inverse_time_decay(lr0: float, decay: float) -> InverseTimeDecay:
+def inverse_time_decay(initial_learning_rate: float, decay: float) -> InverseTimeDecay:
     """``α0 / (1 + decay · t)``, what Keras 2's ``SGD(lr=α0, decay=decay)`` did (see :class:`InverseTimeDecay`).
 
     Example: ``keras.optimizers.SGD(inverse_time_decay(0.01, 1e-4))`` ports ``SGD(lr=0.01, decay=1e-4)``.
     """
-    return InverseTimeDecay(lr0, decay)
+    return InverseTimeDecay(initial_learning_rate, decay)
 
 
-def cosine_decay(lr0: float, total_steps: int, warmup_steps: int = 0, min_lr: float = 0.0) -> CosineDecay:
-    """Warm up linearly from 0 to ``α0``, then follow a half cosine to ``min_lr`` at ``total_steps``.
+def cosine_decay(initial_learning_rate: float, total_steps: int, warmup_steps: int = 0, min_learning_rate: float = 0.0) -> CosineDecay:
+    """Warm up linearly from 0 to ``α0``, then follow a half cosine to ``min_learning_rate`` at ``total_steps``.
 
     ``total_steps`` includes the ``warmup_steps``; see :class:`CosineDecay`.
 
     Example: ``cosine_decay(0.1, total_steps=1000, warmup_steps=50)``.
     """
-    return CosineDecay(lr0, total_steps, warmup_steps, min_lr)
+    return CosineDecay(initial_learning_rate, total_steps, warmup_steps, min_learning_rate)
 
 
 def learning_rates(
@@ -369,10 +375,12 @@ class LearningRateRecorder(keras.callbacks.Callback):
         self._next_step = 0
 
     def on_train_begin(self, logs: dict | None = None) -> None:
+        """Keras calls this once, before the first epoch."""
         self.step_rates = []
         self._next_step = int(ops.convert_to_numpy(self.model.optimizer.iterations))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        """Keras calls this at the end of every epoch."""
         optimizer = self.model.optimizer
         done = int(ops.convert_to_numpy(optimizer.iterations))
         # Keras keeps the schedule object it was given here; a plain rate is a variable.
@@ -385,66 +393,3 @@ class LearningRateRecorder(keras.callbacks.Callback):
         self._next_step = done
         if logs is not None and self.step_rates:
             logs["learning_rate"] = self.step_rates[-1]
-
-
-@dataclass(frozen=True)
-class ScheduleRun:
-    """What one training run with a learning-rate schedule gives (see :func:`train_with_schedule`)."""
-
-    step_rates: np.ndarray
-    """The rate each update used, one per optimizer step (from :class:`LearningRateRecorder`)."""
-    epoch_rates: np.ndarray
-    """``history.history["learning_rate"]``: the rate of each epoch's last update."""
-    epoch_loss: np.ndarray
-    """``history.history["loss"]``: the mean training loss over each epoch, as the weights moved."""
-    final_train_loss: float
-    """The loss of the final weights on the whole training set (``nan`` if training diverged)."""
-    test_accuracy: float
-    """Fraction of the test set the final model classifies correctly."""
-
-
-def train_with_schedule(
-    learning_rate: keras.optimizers.schedules.LearningRateSchedule | float,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    *,
-    epochs: int,
-    batch_size: int,
-    hidden: Sequence[int] = (128,),
-    seed: int = 0,
-) -> ScheduleRun:
-    """Train the book's MLP with plain SGD under one learning rate or schedule, and measure it.
-
-    Every call with the same ``seed`` starts from the same initial weights and
-    sees the batches in the same order, so runs differ only in their learning
-    rates.
-
-    Example::
-
-        >>> run = train_with_schedule(cosine_decay(0.1, total_steps=5 * 63), x, y, xt, yt,
-        ...                           epochs=5, batch_size=64)  # doctest: +SKIP
-        >>> run.final_train_loss, run.test_accuracy  # doctest: +SKIP
-
-    Raises:
-        ValueError: ``epochs`` or ``batch_size`` is not a positive integer.
-    """
-    from dltips import models
-
-    _check_steps("epochs", epochs, minimum=1)
-    _check_steps("batch_size", batch_size, minimum=1)
-    keras.utils.set_random_seed(seed)
-    model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
-    recorder = LearningRateRecorder()
-    history = model.fit(
-        x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0
-    )
-    train_loss = float(model.evaluate(x_train, y_train, batch_size=1000, verbose=0)[0])
-    return ScheduleRun(
-        step_rates=np.array(recorder.step_rates),
-        epoch_rates=np.array(history.history["learning_rate"]),
-        epoch_loss=np.array(history.history["loss"]),
-        final_train_loss=train_loss,
-        test_accuracy=models.accuracy(model, x_test, y_test),
-    )

@@ -14,16 +14,22 @@ says where the score is sensitive, not why the model is right.
 
 Example::
 
-    >>> maps = gradient_saliency(model, x_test[:5])  # doctest: +SKIP
-    >>> maps.shape == x_test[:5].shape
-    True
+    >>> import numpy as np
+    >>> from dltips.models import mlp
+    >>> x = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
+    >>> gradient_saliency(mlp(seed=0), x).shape
+    (5, 28, 28)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+from matplotlib.figure import Figure
 
 
 def gradient_saliency(
@@ -65,3 +71,29 @@ def gradient_saliency(
         # Each image's score depends on its own pixels only, so one gradient of the sum gives all maps.
         score = tf.reduce_sum(tf.gather(logits, classes, axis=1, batch_dims=1))
     return np.abs(tape.gradient(score, x).numpy())
+
+
+def plot_saliency(
+    images: np.ndarray, maps: np.ndarray, labels: Sequence[int] | None = None, *, size: float = 1.4
+) -> Figure:
+    """Images in the top row, their saliency maps (brighter = more influential pixel) in the bottom row.
+
+    Raises:
+        ValueError: ``images`` and ``maps`` differ in number.
+    """
+    if len(images) != len(maps) or len(images) == 0:
+        raise ValueError(f"images and maps must be non-empty and equally many, got {len(images)} and {len(maps)}")
+    n = len(images)
+    fig, axes = plt.subplots(2, n, figsize=(size * n, size * 2.2), squeeze=False)
+    for i in range(n):
+        side = int(round(np.sqrt(np.asarray(images[i]).size)))
+        axes[0, i].imshow(np.asarray(images[i]).reshape(side, side), cmap="gray_r")
+        axes[1, i].imshow(np.asarray(maps[i]).reshape(side, side), cmap="inferno")
+        if labels is not None:
+            axes[0, i].set_title(str(int(labels[i])), fontsize=9)
+        for ax in axes[:, i]:
+            ax.axis("off")
+    axes[0, 0].text(-4, 14, "image", rotation=90, va="center", ha="right", fontsize=9)
+    axes[1, 0].text(-4, 14, "saliency", rotation=90, va="center", ha="right", fontsize=9)
+    fig.tight_layout()
+    return fig

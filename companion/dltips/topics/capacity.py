@@ -28,16 +28,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
-from dltips import data, models
-from dltips.runtime import progress
+from dltips import costs, data, models, runtime
+from dltips.figures import plot_series
 
 
-class LearningCurves(NamedTuple):
+@dataclass(frozen=True)
+class LearningCurves:
     """Loss and accuracy on the training and test sets, before training (index 0) and after each epoch."""
 
     train_loss: list[float]
@@ -49,41 +52,6 @@ class LearningCurves(NamedTuple):
     def gap(self) -> list[float]:
         """Training minus test accuracy, per epoch."""
         return [a - b for a, b in zip(self.train_accuracy, self.test_accuracy)]
-
-
-def loss_and_accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of a logits model on ``(x, y)``, in inference mode (no dropout).
-
-    The whole of ``x`` goes through the model as one batch: meant for the few
-    thousand images the book's curves are measured on.
-    """
-    logits = np.asarray(model.predict_on_batch(x), dtype=np.float64)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    y = np.asarray(y, dtype=np.int64)
-    return float(-log_probs[np.arange(len(y)), y].mean()), float(np.mean(logits.argmax(axis=1) == y))
-
-
-class _EvaluateEachEpoch(keras.callbacks.Callback):
-    # Keras's own training metrics are running averages over an epoch (and see
-    # dropout at work); evaluating the whole training set at the end of each
-    # epoch measures the model the test set sees.
-    def __init__(self, train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]) -> None:
-        super().__init__()
-        self.train, self.test = train, test
-        self.curves = LearningCurves([], [], [], [])
-
-    def record(self) -> None:
-        for (x, y), losses, accuracies in (
-            (self.train, self.curves.train_loss, self.curves.train_accuracy),
-            (self.test, self.curves.test_loss, self.curves.test_accuracy),
-        ):
-            loss, acc = loss_and_accuracy(self.model, x, y)
-            losses.append(loss)
-            accuracies.append(acc)
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.record()
 
 
 def _check_positive(name: str, value: int) -> None:
@@ -119,14 +87,13 @@ def learning_curves(
     for name, (a, b) in (("x and y", (x, y)), ("x_test and y_test", (x_test, y_test))):
         if len(a) != len(b):
             raise ValueError(f"{name} must have the same length, got {len(a)} and {len(b)}")
-    recorder = _EvaluateEachEpoch((x, y), (x_test, y_test))
-    recorder.set_model(model)
-    recorder.record()
+    recorder = models.EvaluateEachEpoch({"train": (x, y), "test": (x_test, y_test)}, initial=True)
     model.fit(x, y, epochs=epochs, batch_size=batch_size, callbacks=[recorder], verbose=0)
-    return recorder.curves
+    return LearningCurves(**recorder.history)
 
 
-class CapacityPoint(NamedTuple):
+@dataclass(frozen=True)
+class CapacityPoint:
     """One trained model of a capacity sweep."""
 
     hidden: int
@@ -137,6 +104,7 @@ class CapacityPoint(NamedTuple):
 
     @property
     def gap(self) -> float:
+        """Training minus test accuracy."""
         return self.train_accuracy - self.test_accuracy
 
 
@@ -150,7 +118,7 @@ def capacity_sweep(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     seed: int = 0,
-    show_progress: bool = True,
+    progress: bool = True,
 ) -> list[CapacityPoint]:
     """Train a one-hidden-layer MLP for every (width, training-set size) pair and measure its gap.
 
@@ -173,14 +141,15 @@ def capacity_sweep(
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
     grid = [(h, n) for n in train_sizes for h in hidden_sizes]
     points = []
-    for hidden, n in progress(grid, "capacity", label=lambda hn: f"width {hn[0]}, {hn[1]} examples",
-                              enabled=show_progress):
+    for hidden, n in runtime.progress(grid, "capacity", label=lambda hn: f"width {hn[0]}, {hn[1]} examples",
+                                      enabled=progress):
         x, y = data.train_subset(n, seed=seed)
         model = models.compile_classifier(models.mlp((hidden,), seed=seed), keras.optimizers.Adam(learning_rate))
         order = repeated_epochs(n, steps * batch_size, seed=seed)
         model.fit(x[order], y[order], epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
-        points.append(CapacityPoint(hidden, n, models.count_params(model),
-                                    models.accuracy(model, x, y), models.accuracy(model, x_test, y_test)))
+        points.append(CapacityPoint(hidden, n, costs.count_params(model),
+                                    models.evaluate(model, x, y).accuracy,
+                                    models.evaluate(model, x_test, y_test).accuracy))
     return points
 
 
@@ -201,3 +170,35 @@ def repeated_epochs(n: int, examples: int, *, seed: int = 0) -> np.ndarray:
     _check_positive("examples", examples)
     rng = np.random.default_rng(seed)
     return np.concatenate([rng.permutation(n) for _ in range(math.ceil(examples / n))])
+
+
+# --- figures ---
+
+
+def plot_train_test_curves(curves, *, title: str = "") -> Figure:
+    """Loss and accuracy on the training and test sets against epochs, for a :class:`LearningCurves`."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    plot_series({"train": curves.train_loss, "test": curves.test_loss}, ylabel="cross-entropy (log scale)", ax=left,
+                title="loss", logy=True)
+    plot_series({"train": curves.train_accuracy, "test": curves.test_accuracy}, ylabel="accuracy", ax=right,
+                title="accuracy")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_capacity(points) -> Figure:
+    """Two views of a :func:`capacity_sweep`: the gap against data size, accuracy against parameters."""
+    widths = sorted({p.hidden for p in points})
+    sizes = sorted({p.train_size for p in points})
+    by_key = {(p.hidden, p.train_size): p for p in points}
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    plot_series({f"{w} hidden units": [by_key[w, n].gap for n in sizes] for w in widths}, x=sizes, logx=True,
+                marker="o", xlabel="training examples", ylabel="train − test accuracy",
+                title="generalization gap shrinks with data", ax=left)
+    plot_series({f"{n} examples": [by_key[w, n].test_accuracy for w in widths] for n in sizes},
+                x=[by_key[w, sizes[0]].params for w in widths], logx=True, marker="o", xlabel="parameters",
+                ylabel="test accuracy", title="accuracy against model size", ax=right)
+    fig.tight_layout()
+    return fig

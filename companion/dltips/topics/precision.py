@@ -32,13 +32,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from dltips import cost, models
-from dltips.runtime import progress
+from dltips import costs, models, runtime
 
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
@@ -68,14 +67,15 @@ def dtype_policy(policy: str) -> Iterator[None]:
         keras.config.set_dtype_policy(previous)
 
 
-class PolicyRun(NamedTuple):
+@dataclass(frozen=True)
+class PolicyRun:
     """One model trained under one dtype policy."""
 
     policy: str
     compute_dtype: str
     variable_dtype: str
     loss_scaling: bool
-    timing: cost.EpochTiming
+    timing: costs.EpochTiming
     test_accuracy: float
 
 
@@ -90,7 +90,7 @@ def compare_policies(
     batch_size: int = 64,
     epochs: int = 2,
     seed: int = 0,
-    show_progress: bool = True,
+    progress: bool = True,
 ) -> list[PolicyRun]:
     """Train the model ``build()`` returns once per policy (same seed, same data) and time it.
 
@@ -105,7 +105,7 @@ def compare_policies(
     for policy in policies:
         _check_policy(policy)
     runs = []
-    for policy in progress(policies, "precision", enabled=show_progress):
+    for policy in runtime.progress(policies, "precision", enabled=progress):
         keras.utils.set_random_seed(seed)
         with dtype_policy(policy):
             model = build()
@@ -113,9 +113,9 @@ def compare_policies(
             if layer.name == "logits":  # the output layer of every dltips.models builder
                 layer.dtype_policy = keras.DTypePolicy("float32")
         model = models.compile_classifier(model, keras.optimizers.Adam(1e-3))
-        timing = cost.time_per_epoch(model, x, y, batch_size=batch_size, epochs=epochs)
+        timing = costs.time_per_epoch(model, x, y, batch_size=batch_size, epochs=epochs)
         hidden = next(layer for layer in model.layers if layer.weights)
         runs.append(PolicyRun(policy, hidden.compute_dtype, hidden.variable_dtype,
                               isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer),
-                              timing, models.accuracy(model, x_test, y_test)))
+                              timing, models.evaluate(model, x_test, y_test).accuracy))
     return runs

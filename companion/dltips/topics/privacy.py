@@ -18,7 +18,9 @@ How much privacy a run buys, the ``(ε, δ)`` of differential privacy, follows
 from ``σ``, the sampling rate ``q = B / N`` and the number of steps through a
 privacy accountant: :func:`rdp_epsilon` implements the Rényi-DP accountant
 (Mironov, 2017; Mironov, Talwar and Zhang, 2019), the successor of Abadi et
-al.'s moments accountant. Batches here are shuffled, fixed-size slices, the
+al.'s moments accountant, with two conversions from Rényi DP to ``(ε, δ)``
+(:func:`rdp_to_epsilon`): the basic one, taught in the book, and the tighter
+one Google's ``dp_accounting`` library applies. Batches here are shuffled, fixed-size slices, the
 usual practical choice; the accountant's guarantee assumes each example joins
 each batch independently with probability ``q`` (Poisson sampling), so the ``ε``
 it reports for our runs is the customary approximation, not a proof.
@@ -36,16 +38,16 @@ Example::
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from dltips.runtime import progress
+from dltips import models, runtime
 
 _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
@@ -113,7 +115,8 @@ def noisy_average(
     ]
 
 
-class DPTrainingResult(NamedTuple):
+@dataclass(frozen=True)
+class DPTrainingResult:
     """Test accuracy after each epoch, and the mean per-example gradient norm of each epoch (before clipping)."""
 
     test_accuracy: list[float]
@@ -149,7 +152,7 @@ def train_dp_sgd(
     batch_size: int = 64,
     epochs: int = 3,
     seed: int = 0,
-    show_progress: bool = True,
+    progress: bool = True,
 ) -> DPTrainingResult:
     """Train ``model`` with DP-SGD; ``l2_norm_clip=None, noise_multiplier=0`` is ordinary SGD on the same batches.
 
@@ -170,8 +173,6 @@ def train_dp_sgd(
             count, a negative noise multiplier, or noise without clipping.
     """
     _check_dp_arguments(l2_norm_clip, noise_multiplier, learning_rate, batch_size, epochs)
-    from dltips.models import accuracy
-
     optimizer = keras.optimizers.SGD(learning_rate, momentum=momentum)
     generator = tf.random.Generator.from_seed(seed)
     variables = model.trainable_variables
@@ -196,11 +197,11 @@ def train_dp_sgd(
         raise ValueError(f"batch_size ({batch_size}) must not exceed the number of training examples ({len(x)})")
     accuracies, mean_norms = [], []
     label = f"DP-SGD (C={l2_norm_clip}, sigma={noise_multiplier})" if l2_norm_clip else "SGD"
-    for _ in progress(range(epochs), label, label=lambda e: f"epoch {e + 1}", enabled=show_progress):
+    for _ in runtime.progress(range(epochs), label, label=lambda e: f"epoch {e + 1}", enabled=progress):
         order = rng.permutation(len(x))[: steps * batch_size].reshape(steps, batch_size)
         norms = [float(train_step(tf.constant(x[idx]), tf.constant(y[idx]))) for idx in order]
         mean_norms.append(float(np.mean(norms)))
-        accuracies.append(accuracy(model, x_test, y_test))
+        accuracies.append(models.evaluate(model, x_test, y_test).accuracy)
     return DPTrainingResult(accuracies, mean_norms, model)
 
 
@@ -240,33 +241,87 @@ def rdp_sampled_gaussian(sampling_rate: float, noise_multiplier: float, order: i
     return log_a / (order - 1)
 
 
+RdpConversion = Literal["basic", "improved"]
+_CONVERSIONS = ("basic", "improved")
+
+
+def rdp_to_epsilon(rdp: float, order: float, delta: float, conversion: RdpConversion = "basic") -> float:
+    """The ``ε`` of ``(ε, δ)``-differential privacy implied by Rényi DP ``ε_α`` at order ``α``.
+
+    Two conversions, both valid upper bounds:
+
+    * ``"basic"`` (Mironov, 2017, proposition 3), the book's teaching version:
+      ``ε = ε_α + log(1/δ) / (α − 1)``.
+    * ``"improved"`` (Balle et al., 2020, theorem 21; Canonne, Kamath and
+      Steinke, 2020, proposition 12), the one Google's ``dp_accounting``
+      library, and through it TensorFlow Privacy, applies today:
+      ``ε = ε_α + log(1 − 1/α) − (log δ + log α) / (α − 1)``, and ``ε = 0``
+      when ``δ > sqrt(1 − exp(−ε_α))`` (the Rényi divergence of any order
+      bounds the KL divergence, which bounds the total variation). Both extra
+      terms are negative, so it is below the basic bound at every order.
+
+    Example::
+
+        >>> round(rdp_to_epsilon(1.1, 32, 1e-5), 4), round(rdp_to_epsilon(1.1, 32, 1e-5, "improved"), 4)
+        (1.4714, 1.3278)
+
+    Raises:
+        ValueError: ``rdp`` negative, ``order`` not above 1, ``delta``
+            outside ``(0, 1)``, or an unknown ``conversion``.
+    """
+    if not rdp >= 0:
+        raise ValueError(f"rdp must be >= 0, got {rdp!r}")
+    if not order > 1:
+        raise ValueError(f"order must be > 1, got {order!r}")
+    if not 0.0 < delta < 1.0:
+        raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    if conversion == "basic":
+        return rdp + math.log(1 / delta) / (order - 1)
+    if conversion == "improved":
+        if delta**2 + math.expm1(-rdp) > 0:
+            return 0.0
+        epsilon = rdp + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
+        return max(0.0, epsilon)
+    raise ValueError(f"conversion must be one of {_CONVERSIONS}, got {conversion!r}")
+
+
 def rdp_epsilon(
     noise_multiplier: float,
     sampling_rate: float,
     steps: int,
     delta: float = 1e-5,
     orders: Iterable[int] = range(2, 257),
+    conversion: RdpConversion = "basic",
 ) -> float:
     """The ``ε`` of ``(ε, δ)``-differential privacy after ``steps`` DP-SGD steps.
 
-    Rényi-DP composes by addition over steps; it converts to ``(ε, δ)``-DP by
-    ``ε = T ε_α + log(1/δ) / (α − 1)`` (Mironov, 2017, proposition 3),
-    minimized over the orders ``α``.
+    Rényi-DP composes by addition over steps, ``T ε_α`` after ``T`` steps; it
+    converts to ``(ε, δ)``-DP by :func:`rdp_to_epsilon`, minimized over the
+    orders ``α``. The default ``conversion="basic"`` is
+    ``ε = T ε_α + log(1/δ) / (α − 1)`` (Mironov, 2017, proposition 3);
+    ``conversion="improved"`` applies the tighter bound that Google's
+    ``dp_accounting`` uses (about 14 % lower on TensorFlow Privacy's MNIST
+    setting), for the same training run.
 
     Example::
 
         >>> round(rdp_epsilon(noise_multiplier=1.0, sampling_rate=1.0, steps=1, delta=1e-5), 2)
         5.3
+        >>> round(rdp_epsilon(1.0, 1.0, 1, 1e-5, conversion="improved"), 2)
+        4.75
 
     Raises:
-        ValueError: ``steps`` below 1, ``delta`` outside ``(0, 1)``, or bad
-            ``sampling_rate``/``noise_multiplier`` (see :func:`rdp_sampled_gaussian`).
+        ValueError: ``steps`` below 1, ``delta`` outside ``(0, 1)``, an
+            unknown ``conversion``, or bad ``sampling_rate``/``noise_multiplier``
+            (see :func:`rdp_sampled_gaussian`).
     """
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     if not 0.0 < delta < 1.0:
         raise ValueError(f"delta must be in (0, 1), got {delta!r}")
+    if conversion not in _CONVERSIONS:
+        raise ValueError(f"conversion must be one of {_CONVERSIONS}, got {conversion!r}")
     return min(
-        steps * rdp_sampled_gaussian(sampling_rate, noise_multiplier, int(a)) + math.log(1 / delta) / (int(a) - 1)
+        rdp_to_epsilon(steps * rdp_sampled_gaussian(sampling_rate, noise_multiplier, int(a)), int(a), delta, conversion)
         for a in orders
     )

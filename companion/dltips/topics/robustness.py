@@ -15,8 +15,11 @@ of ``ε``.
 
 Example::
 
-    >>> x_adv = fgsm(model, x, y, epsilon=0.1)  # doctest: +SKIP
-    >>> float(np.abs(x_adv - x).max()) <= 0.1
+    >>> import numpy as np
+    >>> from dltips.models import mlp
+    >>> x, y = np.full((4, 28, 28), 0.5, "float32"), np.array([0, 1, 2, 3])
+    >>> x_adv = fgsm(mlp(seed=0), x, y, epsilon=0.1)
+    >>> bool(np.abs(x_adv - x).max() <= 0.1 + 1e-6)
     True
 """
 

@@ -1,0 +1,167 @@
+"""The gradient-descent race: batch sizes 1 (SGD), 32, 256 and all (BGD) on the same problem.
+
+:func:`descent_race` is the experiment of chapter 3, of ``dltips run descent``
+(:func:`command`) and of the benchmarks; its defaults are the book's settings:
+softmax regression (an MLP without hidden layers) on 10,000 MNIST images, each
+batch size with a learning rate that suits it and enough epochs to reach a
+similar loss, the loss measured on the whole training set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dltips import data, models, runtime
+from dltips.checks import check_int, check_number
+from dltips.descent.figures import plot_descent_race
+from dltips.descent.training import DescentHistory, train_gradient_descent
+from dltips.experiments import ExperimentResult, RunOptions
+
+__all__ = ["DescentRace", "descent_race", "race_settings"]
+
+
+def race_settings(n: int) -> dict[int, dict[str, float | int]]:
+    """The book's batch sizes for ``n`` examples, each with its learning rate and epochs.
+
+    ======================  =============  ======
+    batch size              learning rate  epochs
+    ======================  =============  ======
+    1 (SGD)                 0.01           1
+    32                      0.3            2
+    256                     0.5            5
+    ``n`` (BGD)             0.5            50
+    ======================  =============  ======
+
+    Example::
+
+        >>> race_settings(10_000)[10_000]
+        {'learning_rate': 0.5, 'epochs': 50}
+    """
+    n = check_int("n", n, minimum=257)
+    return {1: {"learning_rate": 0.01, "epochs": 1}, 32: {"learning_rate": 0.3, "epochs": 2},
+            256: {"learning_rate": 0.5, "epochs": 5}, n: {"learning_rate": 0.5, "epochs": 50}}
+
+
+def _race_name(batch_size: int, n: int) -> str:
+    if batch_size == 1:
+        return "b = 1 (SGD)"
+    return f"b = {batch_size:,} (BGD)" if batch_size == n else f"b = {batch_size:,}"
+
+
+@dataclass
+class DescentRace:
+    """What :func:`descent_race` measured: one :class:`dltips.descent.DescentHistory` per batch size.
+
+    Attributes:
+        runs: display name (``"b = 32"``) → history, from the smallest batch to the whole set.
+        batch_sizes: display name → batch size.
+        target_loss: the loss the "seconds to reach" column is measured at.
+        settings: the arguments of the run.
+    """
+
+    runs: dict[str, DescentHistory]
+    batch_sizes: dict[str, int]
+    target_loss: float
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per batch size: rate, epochs, loss after one epoch and at the end, time, throughput."""
+        return [
+            {"run": name, "learning rate": h.learning_rate, "epochs": len(h.epoch_loss),
+             "updates/epoch": h.updates_per_epoch, "loss after 1 epoch": h.loss_after_epochs(1),
+             "final loss": float(h.eval_loss[-1]), "training s": float(h.seconds[-1]),
+             "examples/s": h.examples_per_second, f"s to loss {self.target_loss:g}": h.seconds_to_reach(self.target_loss)}
+            for name, h in self.runs.items()
+        ]
+
+
+def descent_race(
+    n: int = 10_000,
+    *,
+    epochs: Mapping[int, int] | int | None = None,
+    target_loss: float = 0.5,
+    seed: int = 0,
+    progress: bool = True,
+) -> DescentRace:
+    """Race SGD, mini-batches and BGD on softmax regression over ``n`` MNIST images.
+
+    Every run starts from the same weights (``seed``) and is evaluated on the
+    whole training set at about 40 points spread evenly on a log scale of
+    updates (and after 50 updates), so the curves compare per update, per epoch
+    (examples seen) and per second.
+
+    Args:
+        n: training images (a class-balanced subset), more than 256.
+        epochs: epochs of every batch size (an ``int``), or per batch size;
+            default :func:`race_settings`'s.
+        target_loss: the loss whose first reaching is timed.
+        seed: initial weights, the subset and the batch order.
+        progress: show a progress bar over the batch sizes.
+
+    Returns:
+        A :class:`DescentRace`.
+
+    Raises:
+        ValueError: a bad ``n``, epoch count or target, before any training.
+
+    Example::
+
+        >>> race = descent_race(1000, epochs=1, progress=False)
+        >>> list(race.runs)
+        ['b = 1 (SGD)', 'b = 32', 'b = 256', 'b = 1,000 (BGD)']
+    """
+    plan = race_settings(n)
+    if isinstance(epochs, int):
+        epochs = {b: epochs for b in plan}
+    for b, e in (epochs or {}).items():
+        plan[b]["epochs"] = check_int(f"epochs[{b}]", e)
+    target_loss = check_number("target_loss", target_loss, low=0.0, low_open=True)
+    x, y = data.train_subset(n, seed=seed)
+    runs, sizes = {}, {}
+    for b in runtime.progress(plan, "descent", label=lambda b: _race_name(b, n), enabled=progress):
+        updates = plan[b]["epochs"] * math.ceil(n / b)
+        checkpoints = {*np.geomspace(1, updates, 40).astype(int), 50}
+        name = _race_name(b, n)
+        runs[name] = train_gradient_descent(
+            models.mlp((), seed=seed), x, y, batch_size=b, learning_rate=plan[b]["learning_rate"],
+            epochs=plan[b]["epochs"], seed=seed, eval_at=checkpoints)
+        sizes[name] = b
+    settings = dict(n=n, plan={str(b): p for b, p in plan.items()}, target_loss=target_loss, seed=seed)
+    return DescentRace(runs, sizes, target_loss, settings)
+
+
+#: ``dltips run descent --quick``: tiny sizes, seconds.
+QUICK = dict(n=1000)
+
+
+def command(options: RunOptions) -> ExperimentResult:
+    """``dltips run descent``: :func:`descent_race` with the book's defaults, its table and figure."""
+    sizes = dict(QUICK) if options.quick else {}
+    race = descent_race(**sizes, epochs=options.epochs, seed=options.seed)
+    first_epoch = {name: h.loss_after_epochs(1) for name, h in race.runs.items()}
+    reach = {name: h.seconds_to_reach(race.target_loss) for name, h in race.runs.items()}
+    n = race.settings["n"]
+    return ExperimentResult(
+        description=f"softmax regression (an MLP without hidden layers) on {n:,} MNIST images, "
+        "loss on the whole training set",
+        table=race.table(),
+        metrics={
+            "lowest loss after 1 epoch": min(first_epoch, key=first_epoch.get),
+            f"first to loss {race.target_loss:g} (seconds)":
+                min(reach, key=reach.get) if min(reach.values()) < math.inf else "none",
+            "most examples per second": max(race.runs, key=lambda name: race.runs[name].examples_per_second),
+        },
+        figures={"descent_race": plot_descent_race(
+            race.runs, title=f"Softmax regression on {n:,} MNIST images: loss by batch size")},
+        details={
+            "curves": {name: {"eval_updates": h.eval_updates, "eval_examples": h.eval_examples,
+                              "eval_seconds": h.eval_seconds, "eval_loss": h.eval_loss}
+                       for name, h in race.runs.items()},
+            "settings": race.settings,
+        },
+    )

@@ -1,0 +1,119 @@
+"""The update rule of gradient descent, from scratch: SGD, momentum and Nesterov, as Keras writes them.
+
+With learning rate ``η`` and momentum ``μ`` the update is written exactly as
+``keras.optimizers.SGD`` writes it, so the two agree step by step (a test checks it)::
+
+    plain SGD (μ = 0):   w ← w − η·g
+    momentum:            v ← μ·v − η·g;   w ← w + v
+    Nesterov:            v ← μ·v − η·g;   w ← w + μ·v − η·g
+
+where ``g = ∇_w (1/|B|) Σ_{i∈B} loss_i(w) + ∇_w penalty(w)`` and the velocity
+``v`` starts at zero. :func:`objective_and_gradients` computes ``g`` and
+:func:`apply_sgd_update` applies the update; each works on its own, for reuse
+in other training loops.
+
+The Nesterov line is Sutskever et al.'s look-ahead method, reparametrized: with
+the look-ahead point ``u = w + μ·v`` as the stored weights, the gradient is
+taken at the stored weights and the update above follows (see chapter 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import keras
+import tensorflow as tf
+
+from dltips.checks import check_number
+
+__all__ = ["LossFn", "apply_sgd_update", "make_velocities", "objective_and_gradients", "penalty"]
+
+LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+
+
+def make_velocities(variables: Sequence[tf.Variable]) -> list[tf.Variable]:
+    """One zero-initialized velocity (the momentum buffer ``v``) per variable."""
+    return [tf.Variable(tf.zeros_like(w), trainable=False, name="velocity") for w in variables]
+
+
+def apply_sgd_update(
+    variables: Sequence[tf.Variable],
+    gradients: Sequence[tf.Tensor],
+    velocities: Sequence[tf.Variable] = (),
+    *,
+    learning_rate: float | tf.Tensor,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> None:
+    """Apply one SGD update, with optional momentum or Nesterov momentum, in place.
+
+    Keras's parameterization (``keras.optimizers.SGD``)::
+
+        μ = 0:      w ← w − η·g
+        momentum:   v ← μ·v − η·g;   w ← w + v
+        Nesterov:   v ← μ·v − η·g;   w ← w + μ·v − η·g
+
+    As in Keras, ``nesterov`` has no effect when ``momentum`` is 0. Works eagerly
+    and inside ``tf.function`` (``momentum`` and ``nesterov`` are Python values,
+    fixed when the function is traced).
+
+    Args:
+        variables: the weights ``w`` to update.
+        gradients: ``g``, one per variable, same shapes.
+        velocities: ``v``, one per variable (see :func:`make_velocities`);
+            ignored, and may be empty, when ``momentum`` is 0.
+        learning_rate: the learning rate ``η``.
+        momentum: ``μ`` in ``[0, 1]``, as Keras accepts.
+        nesterov: use the Nesterov form.
+
+    Raises:
+        ValueError: a ``momentum`` outside ``[0, 1]`` or a ``learning_rate`` that
+            is not a finite number > 0 (when given as Python numbers), or lists
+            of the wrong length.
+
+    Example::
+
+        >>> w = tf.Variable([1.0]); v = make_velocities([w])
+        >>> apply_sgd_update([w], [tf.constant([2.0])], v, learning_rate=0.1, momentum=0.9)
+        >>> round(float(w[0]), 6), round(float(v[0][0]), 6)
+        (0.8, -0.2)
+    """
+    if not isinstance(momentum, tf.Tensor):
+        # Keras's SGD refuses these too; a momentum of 2 would diverge without a word.
+        momentum = check_number("momentum", momentum, low=0.0, high=1.0, high_open=False)
+    if not isinstance(learning_rate, tf.Tensor):
+        learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    lr = learning_rate
+    if len(gradients) != len(variables):
+        raise ValueError(f"gradients must have one entry per variable ({len(variables)}), got {len(gradients)}")
+    if momentum == 0:
+        for w, g in zip(variables, gradients):
+            w.assign_sub(g * lr)
+        return
+    if len(velocities) != len(variables):
+        raise ValueError(f"velocities must have one entry per variable ({len(variables)}), got {len(velocities)}")
+    for w, g, v in zip(variables, gradients, velocities):
+        v.assign(v * momentum - g * lr)
+        if nesterov:
+            w.assign_add(v * momentum - g * lr)
+        else:
+            w.assign_add(v)
+
+
+def penalty(model: keras.Model) -> tf.Tensor:
+    """The sum of the model's weight penalties (``kernel_regularizer=...``), part of the objective ``J(w)``; 0 without any."""
+    return tf.add_n(model.losses) if model.losses else tf.constant(0.0)
+
+
+def objective_and_gradients(
+    model: keras.Model, loss_fn: LossFn, x_batch: tf.Tensor, y_batch: tf.Tensor
+) -> tuple[tf.Tensor, list[tf.Tensor]]:
+    """The batch objective and its gradient ``g`` with respect to ``model.trainable_variables``.
+
+    The objective is ``loss_fn(y_batch, model(x_batch))``, a mean over the
+    batch, plus the model's weight penalties (``model.losses``), the same
+    quantity ``model.fit`` differentiates. Works eagerly and inside ``tf.function``.
+    """
+    with tf.GradientTape() as tape:
+        objective = loss_fn(y_batch, model(x_batch, training=True)) + penalty(model)
+    return objective, tape.gradient(objective, model.trainable_variables)

@@ -1,0 +1,311 @@
+"""The distillation experiment: teacher, students from scratch, on pseudo-labels and distilled, measured like the paper.
+
+:func:`distillation_experiment` is the experiment of chapter 3, of ``dltips run
+distillation`` (:func:`command`) and of the benchmarks; its defaults are the
+book's laptop-sized settings. Each model is measured as Hinton et al. report
+theirs (test errors out of 10,000) and as a deployment would (parameters, saved
+size, inference time).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+
+from dltips import costs, data, models, runtime
+from dltips.checks import check_int, check_number, check_rate
+from dltips.distillation.figures import plot_gradient_scale, plot_soft_targets, plot_temperature_sweep
+from dltips.distillation.loss import Distiller, _check_alpha, _check_temperature, pseudo_label, soft_loss_gradient_norm
+from dltips.experiments import ExperimentResult, RunOptions, figure_of
+from dltips.tables import format_table
+
+__all__ = ["PAPER_ERRORS", "PAPER_MODELS", "DistillationResult", "ModelReport", "distillation_experiment"]
+
+#: The paper's MNIST results (Hinton et al. 2015, section 3): test errors out of 10,000.
+PAPER_ERRORS = {"teacher": 67, "scratch": 146, "distilled": 74}
+#: The networks behind :data:`PAPER_ERRORS`.
+PAPER_MODELS = {
+    "teacher": "2×1200 ReLU, dropout, weight constraints, inputs jittered by up to 2 pixels",
+    "scratch": "2×800 ReLU, no regularization",
+    "distilled": "the same 2×800 net, distilled at T = 20",
+}
+
+
+
+
+@dataclasses.dataclass
+class ModelReport:
+    """One row of the paper's table, measured on the 10,000 MNIST test images."""
+
+    name: str
+    errors: int
+    accuracy: float
+    params: int
+    saved_bytes: int
+    inference_seconds: float
+
+    @classmethod
+    def measure_all(
+        cls, trained: Mapping[str, keras.Model], names: Mapping[str, str], x_test: np.ndarray, y_test: np.ndarray,
+        *, repeats: int = 5,
+    ) -> dict[str, ModelReport]:
+        """Measure every model; ``names`` gives each key's display name."""
+        seconds = costs.inference_seconds(trained, x_test, repeats=repeats)
+        reports = {}
+        for key, model in trained.items():
+            result = models.evaluate(model, x_test, y_test)
+            reports[key] = cls(
+                name=names[key],
+                errors=result.errors,
+                accuracy=result.accuracy,
+                params=costs.count_params(model),
+                saved_bytes=costs.saved_size_bytes(model),
+                inference_seconds=seconds[key],
+            )
+        return reports
+
+
+@dataclasses.dataclass
+class DistillationResult:
+    """What :func:`distillation_experiment` measured.
+
+    Attributes:
+        reports: ``teacher``, ``scratch``, ``pseudo_label`` and ``distilled`` rows.
+        sweep: test errors of the distilled student for each temperature of the sweep.
+        history: per-epoch ``loss``, ``student_loss`` and ``distillation_loss`` of the distilled student.
+        settings: the arguments of the run.
+        models: the four trained models (not part of :meth:`to_dict`).
+    """
+
+    reports: dict[str, ModelReport]
+    sweep: dict[float, int]
+    history: dict[str, list[float]]
+    settings: dict[str, Any]
+    models: dict[str, keras.Model] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def param_ratio(self) -> float:
+        """Student parameters / teacher parameters."""
+        return self.reports["distilled"].params / self.reports["teacher"].params
+
+    @property
+    def speedup(self) -> float:
+        """Teacher inference time / student inference time on the test set."""
+        return self.reports["teacher"].inference_seconds / self.reports["distilled"].inference_seconds
+
+    def errors(self) -> dict[str, int]:
+        """Test errors out of 10,000 per model."""
+        return {key: r.errors for key, r in self.reports.items()}
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per model: test errors, accuracy, parameters, saved size and inference time."""
+        return [
+            {"model": r.name, "test errors": r.errors, "accuracy": r.accuracy, "parameters": r.params,
+             "saved KB": round(r.saved_bytes / 1024), "inference ms": 1000 * r.inference_seconds}
+            for r in self.reports.values()
+        ]
+
+    def __str__(self) -> str:
+        """The :meth:`table` as aligned plain text."""
+        return format_table(self.table(), style="text")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (temperatures as strings)."""
+        return {
+            "reports": {k: dataclasses.asdict(v) for k, v in self.reports.items()},
+            "sweep": {f"{t:g}": e for t, e in self.sweep.items()},
+            "history": self.history,
+            "param_ratio": self.param_ratio,
+            "speedup": self.speedup,
+            "settings": self.settings,
+        }
+
+
+def _train_student(
+    build: Callable[[], keras.Model],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    teacher: keras.Model | None = None,
+    alpha: float = 0.1,
+    temperature: float = 1.0,
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    # Same seed before every student: same initial weights and same batch order, so
+    # the students differ only in their targets.
+    keras.utils.set_random_seed(seed)
+    student = build()
+    optimizer = keras.optimizers.Adam(learning_rate)
+    # Several steps per call of the compiled step function: the same updates, with
+    # less Python overhead per step, which dominates for a network this small.
+    steps_per_execution = max(1, min(16, len(x) // batch_size))
+    if teacher is None:
+        trainer = models.compile_classifier(student, optimizer, steps_per_execution=steps_per_execution)
+    else:
+        trainer = Distiller(teacher, student)
+        trainer.compile(optimizer, metrics=["accuracy"], alpha=alpha, temperature=temperature,
+                        steps_per_execution=steps_per_execution)
+    history = trainer.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0)
+    return student, {k: [float(v) for v in vs] for k, vs in history.history.items()}
+
+
+def distillation_experiment(
+    *,
+    teacher_hidden: Sequence[int] = (512, 512),
+    teacher_dropout: float = 0.3,
+    teacher_epochs: int = 2,
+    teacher_train_size: int | None = None,
+    student_hidden: Sequence[int] = (64, 64),
+    student_epochs: int = 40,
+    student_train_size: int | None = 3_000,
+    alpha: float = 0.1,
+    temperature: float = 4.0,
+    sweep_temperatures: Sequence[float] = (1, 2, 4, 8, 20),
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+    timing_repeats: int = 5,
+    seed: int = 0,
+    progress: bool = True,
+) -> DistillationResult:
+    """Teacher, scratch student, pseudo-label student and distilled student on MNIST, same budget.
+
+    1. The teacher (``teacher_hidden`` ReLU layers with dropout) trains on
+       ``teacher_train_size`` class-balanced training images (``None``: all 60,000).
+    2. Three students with the same architecture, initial weights, training images
+       (``student_train_size`` class-balanced images, ``None``: all 60,000),
+       optimizer (Adam), batch order and number of epochs learn from: the true labels
+       (``scratch``); the teacher's arg-max labels (``pseudo_label``, the article's
+       method); the true labels and the teacher's soft targets at ``temperature``
+       (``distilled``, :class:`Distiller`).
+    3. Each model is measured on the 10,000 test images (:class:`ModelReport`).
+    4. The sweep distils the same student, with the same budget, at each of
+       ``sweep_temperatures`` (the run at ``temperature`` is the distilled student
+       above) and records its test errors.
+
+    The defaults fit a laptop CPU in about a minute: the teacher sees all the data
+    once or twice, the students see a 3,000-image transfer set many times, which is
+    where soft targets carry the most information. The paper trains everything on
+    all 60,000 images for much longer (see the benchmark).
+
+    Raises:
+        ValueError: a bad size, epoch count, dropout rate, ``alpha`` or temperature,
+            before anything is trained.
+
+    Example::
+
+        >>> result = distillation_experiment(student_epochs=5, progress=False)  # doctest: +SKIP
+        >>> print(result)  # doctest: +SKIP
+    """
+    alpha = _check_alpha(alpha)
+    temperature = _check_temperature(temperature)
+    temperatures = sorted({_check_temperature(t) for t in sweep_temperatures} | {temperature})
+    for name, value in dict(teacher_epochs=teacher_epochs, student_epochs=student_epochs, batch_size=batch_size,
+                            timing_repeats=timing_repeats).items():
+        check_int(name, value)
+    for name, value in dict(teacher_train_size=teacher_train_size, student_train_size=student_train_size).items():
+        if value is not None:
+            check_int(name, value, maximum=60_000)
+    for name, sizes in dict(teacher_hidden=teacher_hidden, student_hidden=student_hidden).items():
+        for size in sizes:
+            check_int(name, size)  # a layer of 0 units would fail only after the teacher has trained
+    check_rate("teacher_dropout", teacher_dropout)
+    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    mnist = data.load_mnist()
+
+    def training_images(n: int | None) -> tuple[np.ndarray, np.ndarray]:
+        return (mnist.x_train, mnist.y_train) if n is None else data.train_subset(n, seed=seed)
+
+    x_teacher, y_teacher = training_images(teacher_train_size)
+    x, y = training_images(student_train_size)
+
+    def build_student() -> keras.Model:
+        return models.mlp(student_hidden, seed=seed + 1, name="student")
+
+    budget = dict(epochs=student_epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed)
+    trained: dict[str, keras.Model] = {}
+    history: dict[str, list[float]] = {}
+    sweep: dict[float, int] = {}
+    extra_temperatures = [t for t in temperatures if t != temperature]
+    steps = ["teacher", "scratch", "pseudo_label", "distilled", *extra_temperatures]
+    names = {"teacher": "teacher", "scratch": "student, scratch", "pseudo_label": "student, pseudo-labels",
+             "distilled": f"student, distilled T={temperature:g}"}
+    for step in runtime.progress(steps, "distillation", enabled=progress,
+                                 label=lambda s: names[s] if s in names else f"sweep, student distilled T={s:g}"):
+        if step == "teacher":
+            keras.utils.set_random_seed(seed)
+            teacher = models.mlp(teacher_hidden, dropout=teacher_dropout, seed=seed, name="teacher")
+            models.compile_classifier(teacher, keras.optimizers.Adam(learning_rate))
+            teacher.fit(x_teacher, y_teacher, batch_size=batch_size, epochs=teacher_epochs, verbose=0)
+            trained["teacher"] = teacher
+        elif step == "scratch":
+            trained["scratch"], _ = _train_student(build_student, x, y, **budget)
+        elif step == "pseudo_label":
+            hard_labels = pseudo_label(trained["teacher"], x)
+            trained["pseudo_label"], _ = _train_student(build_student, x, hard_labels, **budget)
+        elif step == "distilled":
+            trained["distilled"], history = _train_student(
+                build_student, x, y, teacher=trained["teacher"], alpha=alpha, temperature=temperature, **budget)
+            sweep[temperature] = models.evaluate(trained["distilled"], mnist.x_test, mnist.y_test).errors
+        else:
+            student, _ = _train_student(build_student, x, y, teacher=trained["teacher"], alpha=alpha,
+                                        temperature=step, **budget)
+            sweep[step] = models.evaluate(student, mnist.x_test, mnist.y_test).errors
+    reports = ModelReport.measure_all(trained, names, mnist.x_test, mnist.y_test, repeats=timing_repeats)
+    settings = dict(teacher_hidden=list(teacher_hidden), teacher_dropout=teacher_dropout,
+                    teacher_epochs=teacher_epochs, teacher_train_size=len(x_teacher),
+                    student_hidden=list(student_hidden), student_epochs=student_epochs,
+                    student_train_size=len(x), alpha=alpha, temperature=temperature,
+                    sweep_temperatures=temperatures, batch_size=batch_size, learning_rate=learning_rate,
+                    timing_repeats=timing_repeats, seed=seed)
+    return DistillationResult(reports=reports, sweep=dict(sorted(sweep.items())), history=history,
+                              settings=settings, models=trained)
+
+
+#: ``dltips run distillation --quick``: tiny sizes, seconds.
+QUICK = dict(teacher_hidden=(64,), teacher_epochs=1, teacher_train_size=1000, student_hidden=(16,),
+             student_train_size=500, student_epochs=2, sweep_temperatures=(1, 4), timing_repeats=1)
+
+
+def command(options: RunOptions) -> ExperimentResult:
+    """``dltips run distillation``: :func:`distillation_experiment` with the book's defaults, its table and figures."""
+    sizes = dict(QUICK) if options.quick else {}
+    if options.epochs is not None:
+        sizes["student_epochs"] = options.epochs
+    result = distillation_experiment(**sizes, seed=options.seed)
+    errors = result.errors()
+    names = {key: report.name for key, report in result.reports.items()}
+    x_test = data.load_mnist().x_test[:256]  # enough images to show the logits and their gradients
+    teacher_logits = result.models["teacher"].predict_on_batch(x_test)
+    student_logits = result.models["distilled"].predict_on_batch(x_test)
+    temperatures = (1, 2, 4, 8, 20)
+    gradient = {scaled: [soft_loss_gradient_norm(teacher_logits, student_logits, t, scale_by_t_squared=scaled)
+                         for t in temperatures] for scaled in (True, False)}
+    settings = result.settings
+    return ExperimentResult(
+        description=f"teacher MLP {tuple(settings['teacher_hidden'])} on {settings['teacher_train_size']:,} MNIST "
+        f"images, students MLP {tuple(settings['student_hidden'])} on {settings['student_train_size']:,} images for "
+        f"{settings['student_epochs']} epochs; errors out of all 10,000 test images",
+        table=result.table(),
+        metrics={
+            "errors: teacher / scratch / distilled": f"{errors['teacher']} / {errors['scratch']} / {errors['distilled']}",
+            "errors saved by distillation (scratch − distilled)": errors["scratch"] - errors["distilled"],
+            "best temperature of the sweep": f"T = {min(result.sweep, key=result.sweep.get):g}",
+            "student parameters / teacher's": result.param_ratio,
+            "inference speed-up of the student": result.speedup,
+        },
+        figures={
+            "temperature_sweep": figure_of(plot_temperature_sweep(
+                result.sweep, baselines={names[k]: errors[k] for k in ("teacher", "scratch", "pseudo_label")})),
+            "soft_targets": figure_of(plot_soft_targets(
+                teacher_logits[0], temperatures=(1.0, settings["temperature"], 20.0))),
+            "gradient_scale": figure_of(plot_gradient_scale(temperatures, gradient[True], gradient[False])),
+        },
+        details={"distillation": result.to_dict()},
+    )

@@ -1,0 +1,195 @@
+"""The registry of the book's experiments, shared by the ``dltips`` command and the techniques.
+
+Each technique registers its experiment beside itself, in its package's
+``__init__.py``, by naming the function that runs it from the command line::
+
+    register("schedules", "Eight learning-rate plans ...", "dltips.schedules.experiment:command")
+
+A *command* function receives the validated :class:`RunOptions` and returns an
+:class:`ExperimentResult`; it calls the technique's own experiment function (the
+one the chapter calls, with the same defaults), so the settings exist once.
+Registering imports nothing heavy: the command's module is imported when the
+experiment runs, so ``dltips list`` never starts TensorFlow.
+
+Example::
+
+    >>> from dltips import experiments
+    >>> sorted(experiments.registered())
+    ['baseline', 'descent', 'distillation', 'parallel', 'regularization', 'schedules']
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import matplotlib.figure
+
+__all__ = ["Experiment", "ExperimentResult", "RunOptions", "figure_of", "jsonable", "register", "registered", "unregister"]
+
+#: The packages that register experiments; importing them is cheap (their names load lazily).
+PACKAGES = (
+    "dltips.regularization",
+    "dltips.schedules",
+    "dltips.descent",
+    "dltips.parallel",
+    "dltips.distillation",
+)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``dltips run`` was asked for, already validated.
+
+    Attributes:
+        quick: use tiny sizes (seconds, for tests and a first try) instead of the defaults.
+        epochs: the number of epochs asked for with ``--epochs``, or ``None`` for the experiment's default.
+        seed: seeds Python, NumPy and TensorFlow (``dltips.configure(seed=...)``).
+        out: the folder that receives the figures and ``metrics.json``.
+    """
+
+    quick: bool = False
+    epochs: int | None = None
+    seed: int = 0
+    out: Path = Path("dltips-results")
+
+    def epochs_or(self, default: int | None, quick: int) -> int | None:
+        """``--epochs`` if given, else ``quick`` under ``--quick``, else ``default``.
+
+        Example::
+
+            >>> RunOptions(quick=True).epochs_or(10, quick=2)
+            2
+        """
+        if self.epochs is not None:
+            return self.epochs
+        return quick if self.quick else default
+
+
+@dataclass
+class ExperimentResult:
+    """What a command function hands back to the ``dltips`` command.
+
+    Attributes:
+        metrics: the headline numbers, printed as the results table and saved in ``metrics.json``.
+        table: one row per model or run compared (column → value), printed above the
+            headline numbers and saved in ``metrics.json`` under ``"table"``.
+        figures: file stem → figure; each is saved as ``<out>/<stem>.png``.
+        details: anything else worth keeping in ``metrics.json`` (per-epoch histories, settings).
+        description: one line printed above the table (what was trained on what).
+    """
+
+    metrics: dict[str, float | int | str | None]
+    table: list[dict[str, Any]] = field(default_factory=list)
+    figures: dict[str, matplotlib.figure.Figure] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A registered experiment: its command-line name, a one-line summary, and where its command lives.
+
+    Attributes:
+        name: the name after ``dltips run``.
+        summary: the line ``dltips list`` prints.
+        target: ``"package.module:function"``, imported only when the experiment runs.
+    """
+
+    name: str
+    summary: str
+    target: str
+
+    def command(self) -> Callable[[RunOptions], ExperimentResult]:
+        """Import and return the command function (this is where TensorFlow starts)."""
+        module, _, function = self.target.partition(":")
+        return getattr(importlib.import_module(module), function)
+
+    def run(self, options: RunOptions) -> ExperimentResult:
+        """Run the experiment with ``options``."""
+        return self.command()(options)
+
+
+_REGISTRY: dict[str, Experiment] = {}
+
+
+def register(name: str, summary: str, target: str) -> Experiment:
+    """Register the command function ``target`` (``"module:function"``) as ``dltips run <name>``.
+
+    Registering the same name again with the same target does nothing (a module
+    may be reloaded); with another target it is an error.
+
+    Raises:
+        ValueError: ``name`` is not a lower-case word, is registered with another
+            target, or ``target`` is not of the form ``"module:function"``.
+
+    Example::
+
+        >>> experiment = register("example", "What `dltips list` shows", "dltips.baseline:command")
+        >>> experiment.name, "example" in registered()
+        ('example', True)
+        >>> unregister("example")
+    """
+    if not name or not name.replace("-", "").isalnum() or name != name.lower():
+        raise ValueError(f"experiment name must be a lower-case word (letters, digits, '-'), got {name!r}")
+    module, colon, function = target.partition(":")
+    if not (module and colon and function.isidentifier()):
+        raise ValueError(f"target must be 'package.module:function', got {target!r}")
+    experiment = Experiment(name, summary, target)
+    if _REGISTRY.get(name, experiment).target != target:
+        raise ValueError(f"experiment name {name!r} is already registered (by {_REGISTRY[name].target})")
+    _REGISTRY[name] = experiment
+    return experiment
+
+
+def unregister(name: str) -> None:
+    """Forget the experiment ``name`` (for tests and examples)."""
+    _REGISTRY.pop(name, None)
+
+
+def registered() -> dict[str, Experiment]:
+    """Every registered experiment by name, the five techniques' included (their packages are imported, lazily)."""
+    for package in PACKAGES:
+        importlib.import_module(package)
+    return dict(_REGISTRY)
+
+
+def figure_of(drawing: Any) -> matplotlib.figure.Figure:
+    """The figure of a plotting function's result (some return the figure, some the axes they drew on)."""
+    return getattr(drawing, "figure", drawing)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy scalars and arrays made Python, tuples made lists, and NaN/infinity made ``None``.
+
+    Strict JSON has neither NaN nor infinity; ``None`` (``null``) marks a number
+    that does not exist, such as a diverged loss.
+
+    Example::
+
+        >>> import numpy as np
+        >>> jsonable({"loss": np.float32(0.5), "curve": np.array([1.0, np.nan])})
+        {'loss': 0.5, 'curve': [1.0, None]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # a NumPy array or scalar
+        return jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# The baseline belongs to no technique: it is the reference every technique improves on.
+register(
+    "baseline",
+    "An MLP (128 hidden units) on a class-balanced MNIST subset: the reference every technique improves on",
+    "dltips.baseline:command",
+)

@@ -1,0 +1,321 @@
+"""The regularization experiment: the same MLP trained with each regularizer, measured alike.
+
+:func:`compare_regularizers` is the experiment of the chapter, of ``dltips run
+regularization`` (:func:`command`) and of the benchmarks: its defaults are the
+book's settings. Every variant starts from the same weights and sees the same
+batches; curves are measured in inference mode, without the penalty
+(:class:`dltips.models.EvaluateEachEpoch`), so they compare directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from dltips import data, models, runtime
+from dltips.checks import check_int, check_number, check_rate
+from dltips.experiments import ExperimentResult, RunOptions
+from dltips.regularization.figures import plot_regularization_curves, plot_weight_histograms
+from dltips.tables import format_table
+
+__all__ = [
+    "NEAR_ZERO",
+    "RegularizationResult",
+    "Variant",
+    "VariantResult",
+    "compare_regularizers",
+    "default_variants",
+]
+
+NEAR_ZERO = 1e-3
+"""Weights with ``|w|`` below this count as (near) zero in the sparsity statistics."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One regularization setting: L1 and L2 coefficients (Keras convention) and dropout rates.
+
+    ``dropout`` acts after each hidden layer, ``input_dropout`` on the pixels
+    (Srivastava et al. used 0.5 and 0.2 for MNIST MLPs).
+    """
+
+    name: str
+    l1: float = 0.0
+    l2: float = 0.0
+    dropout: float = 0.0
+    input_dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("Variant name must be a non-empty string")
+        # Checked here, when the variant is made, not after earlier variants have trained.
+        for name in ("l1", "l2"):
+            object.__setattr__(self, name, check_number(name, getattr(self, name), low=0.0))
+        for name in ("dropout", "input_dropout"):
+            object.__setattr__(self, name, check_rate(name, getattr(self, name)))
+
+    def regularizer(self) -> keras.regularizers.Regularizer | None:
+        """The Keras regularizer for the kernels, or ``None`` without a penalty."""
+        if self.l1 and self.l2:
+            return keras.regularizers.L1L2(l1=self.l1, l2=self.l2)
+        if self.l1:
+            return keras.regularizers.L1(self.l1)
+        if self.l2:
+            return keras.regularizers.L2(self.l2)
+        return None
+
+
+def default_variants(
+    *, l1: float = 1e-3, l2: float = 5e-3, dropout: float = 0.5, input_dropout: float = 0.2
+) -> tuple[Variant, ...]:
+    """The six settings the chapter compares: none, L1, L2, elastic net, dropout, L2 + dropout.
+
+    Elastic net uses half of each coefficient, so its total pull is comparable.
+    """
+    return (
+        Variant("none"),
+        Variant("L1", l1=l1),
+        Variant("L2", l2=l2),
+        Variant("elastic net", l1=l1 / 2, l2=l2 / 2),
+        Variant("dropout", dropout=dropout, input_dropout=input_dropout),
+        Variant("L2 + dropout", l2=l2, dropout=dropout, input_dropout=input_dropout),
+    )
+
+
+@dataclass
+class VariantResult:
+    """What one trained variant achieved.
+
+    Attributes:
+        variant: the setting that was trained.
+        history: per epoch, ``train_loss``, ``train_accuracy``, ``val_loss`` and
+            ``val_accuracy``, all measured in inference mode (no dropout) and
+            without the penalty, so curves of different variants compare directly.
+        train_accuracy: final accuracy on the training subset (inference mode).
+        test_accuracy: final accuracy on the full 10,000-image test set.
+        weights: every ``Dense`` kernel entry, flattened (biases excluded).
+        seconds: training and evaluation wall time.
+    """
+
+    variant: Variant
+    history: dict[str, list[float]]
+    train_accuracy: float
+    test_accuracy: float
+    weights: np.ndarray = field(repr=False)
+    seconds: float = 0.0
+
+    @property
+    def name(self) -> str:
+        """The variant's name."""
+        return self.variant.name
+
+    @property
+    def gap(self) -> float:
+        """The generalization gap, training accuracy minus test accuracy."""
+        return self.train_accuracy - self.test_accuracy
+
+    @property
+    def near_zero_fraction(self) -> float:
+        """Fraction of kernel weights with ``|w| < 1e-3``."""
+        return float(np.mean(np.abs(self.weights) < NEAR_ZERO))
+
+    @property
+    def weight_norm(self) -> float:
+        """``‖w‖ = sqrt(Σw²)`` over all kernels."""
+        return float(np.sqrt(np.sum(np.square(self.weights, dtype=np.float64))))
+
+
+@dataclass
+class RegularizationResult:
+    """The outcome of :func:`compare_regularizers`: one :class:`VariantResult` per variant."""
+
+    variants: list[VariantResult]
+    n_train: int
+    n_val: int
+    n_test: int
+    epochs: int
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> VariantResult:
+        for v in self.variants:
+            if v.name == name:
+                return v
+        raise KeyError(f"no variant named {name!r}; have {[v.name for v in self.variants]}")
+
+    def names(self) -> list[str]:
+        """The variants' names, in training order."""
+        return [v.name for v in self.variants]
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per variant: accuracies, gap, near-zero fraction and weight norm."""
+        return [
+            {
+                "variant": v.name,
+                "train_accuracy": v.train_accuracy,
+                "test_accuracy": v.test_accuracy,
+                "gap": v.gap,
+                "near_zero_fraction": v.near_zero_fraction,
+                "weight_norm": v.weight_norm,
+            }
+            for v in self.variants
+        ]
+
+    def __str__(self) -> str:
+        """The :meth:`table` as aligned plain text, accuracies and fractions in percent."""
+        rows = [{"variant": r["variant"], "train acc": f"{r['train_accuracy']:.1%}", "test acc": f"{r['test_accuracy']:.1%}",
+                 "gap": f"{r['gap']:.1%}", "|w| < 1e-3": f"{r['near_zero_fraction']:.1%}", "‖w‖": r["weight_norm"]}
+                for r in self.table()]
+        return format_table(rows, style="text")
+
+
+def _kernels(model: keras.Model) -> np.ndarray:
+    return np.concatenate([np.asarray(w).ravel() for w in model.weights if w.path.endswith("kernel")])
+
+
+_OPTIMIZERS = ("sgd", "adam")
+
+
+def compare_regularizers(
+    variants: Sequence[Variant] | None = None,
+    *,
+    n_train: int = 1000,
+    n_val: int = 1000,
+    hidden: Sequence[int] = (256,),
+    epochs: int = 30,
+    batch_size: int = 64,
+    optimizer: str = "sgd",
+    learning_rate: float = 0.1,
+    seed: int = 0,
+    data_seed: int = 0,
+    mnist_path: str | None = None,
+    progress: bool = True,
+) -> RegularizationResult:
+    """Train the same MLP with each regularization variant and measure how well it generalizes.
+
+    The data are a class-balanced, shuffled subset of ``n_train + n_val`` MNIST
+    training images (the first ``n_train`` for training, the rest for the
+    per-epoch validation curves) and the full 10,000-image test set for the
+    final accuracy. Every variant starts from the same initial weights
+    (``seed``) and sees the batches in the same order.
+
+    Args:
+        variants: the settings to train; default :func:`default_variants`.
+        n_train, n_val: training and validation subset sizes.
+        hidden: hidden layer sizes of :func:`dltips.models.mlp`.
+        epochs, batch_size: training length and mini-batch size.
+        optimizer: ``"sgd"`` (plain SGD, where L2 equals weight decay) or ``"adam"``.
+        learning_rate: the optimizer's step size.
+        seed: initial weights, dropout masks and batch order.
+        data_seed: which images form the subset.
+        mnist_path: passed to :func:`dltips.data.load_mnist`.
+        progress: show a progress bar over the variants.
+
+    Returns:
+        A :class:`RegularizationResult`; ``print(result)`` shows the table.
+
+    Raises:
+        ValueError: any argument out of range (checked before training starts).
+
+    Example::
+
+        >>> result = compare_regularizers(epochs=2, n_train=200, progress=False)  # doctest: +SKIP
+        >>> result["L1"].near_zero_fraction > result["L2"].near_zero_fraction  # doctest: +SKIP
+        True
+    """
+    variants = tuple(default_variants() if variants is None else variants)
+    if not variants:
+        raise ValueError("variants must hold at least one Variant")
+    if not all(isinstance(v, Variant) for v in variants):
+        raise ValueError("variants must be Variant instances (see default_variants)")
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):
+        raise ValueError(f"variant names must be unique, got {names}")
+    n_train = check_int("n_train", n_train)
+    n_val = check_int("n_val", n_val)
+    if n_train + n_val > 54_210:
+        raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
+    epochs = check_int("epochs", epochs)
+    batch_size = check_int("batch_size", batch_size)
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {optimizer!r}")
+    learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_int("seed", seed, minimum=0)
+    check_int("data_seed", data_seed, minimum=0)
+
+    x, y = data.train_subset(n_train + n_val, seed=data_seed, path=mnist_path)
+    x_train, y_train, x_val, y_val = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    test = data.load_mnist(mnist_path)
+    results = []
+    for variant in runtime.progress(variants, "regularizers", label=lambda v: v.name, enabled=progress):
+        start = time.perf_counter()
+        keras.utils.set_random_seed(seed)
+        model = models.mlp(
+            hidden,
+            dropout=variant.dropout,
+            input_dropout=variant.input_dropout,
+            kernel_regularizer=variant.regularizer(),
+            seed=seed,
+        )
+        opt = keras.optimizers.SGD(learning_rate) if optimizer == "sgd" else keras.optimizers.Adam(learning_rate)
+        models.compile_classifier(model, opt)
+        curves = models.EvaluateEachEpoch({"train": (x_train, y_train), "val": (x_val, y_val)})
+        model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[curves], verbose=0)
+        results.append(
+            VariantResult(
+                variant=variant,
+                history=curves.history,
+                train_accuracy=models.evaluate(model, x_train, y_train).accuracy,
+                test_accuracy=models.evaluate(model, test.x_test, test.y_test).accuracy,
+                weights=_kernels(model),
+                seconds=time.perf_counter() - start,
+            )
+        )
+    settings = dict(hidden=tuple(hidden), batch_size=batch_size, optimizer=optimizer,
+                    learning_rate=learning_rate, seed=seed, data_seed=data_seed)
+    return RegularizationResult(results, n_train, n_val, len(test.y_test), epochs, settings)
+
+
+
+#: ``dltips run regularization --quick``: tiny sizes, seconds.
+QUICK = dict(n_train=200, n_val=200, hidden=(64,), epochs=2)
+
+
+def command(options: RunOptions) -> ExperimentResult:
+    """``dltips run regularization``: :func:`compare_regularizers` with the book's defaults, its table and figures."""
+    sizes = dict(QUICK) if options.quick else {}
+    if options.epochs is not None:
+        sizes["epochs"] = options.epochs
+    result = compare_regularizers(**sizes, seed=options.seed, data_seed=options.seed)
+    none = result["none"]
+    best = max(result.variants, key=lambda v: v.test_accuracy)
+    tightest = min(result.variants, key=lambda v: v.gap)
+    settings = result.settings
+    return ExperimentResult(
+        description=f"MLP {settings['hidden']} with plain SGD on {result.n_train:,} MNIST images, "
+        f"{result.epochs} epochs per regularizer; test accuracy on all {result.n_test:,} test images",
+        table=result.table(),
+        metrics={
+            "best variant (test accuracy)": best.name,
+            "its test accuracy": best.test_accuracy,
+            "test accuracy without regularization": none.test_accuracy,
+            "gap without regularization": none.gap,
+            "smallest gap": f"{tightest.gap:.4f} ({tightest.name})",
+            "|w| < 1e-3 with L1 / with L2": f"{result['L1'].near_zero_fraction:.1%} / {result['L2'].near_zero_fraction:.1%}",
+        },
+        figures={
+            "regularization_curves": plot_regularization_curves(result),
+            # bins 0.002 wide: the middle one holds exactly the weights with |w| < 1e-3
+            "weight_histograms": plot_weight_histograms(result, names=["none", "L1", "L2"], limit=0.101, bins=101),
+        },
+        details={
+            "histories": {v.name: v.history for v in result.variants},
+            "variants": [vars(v.variant) for v in result.variants],
+            "train_examples": result.n_train, "validation_examples": result.n_val, "test_examples": result.n_test,
+            "epochs": result.epochs, "settings": settings,
+        },
+    )

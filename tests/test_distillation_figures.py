@@ -1,0 +1,61 @@
+"""dltips.distillation's figures: each draws what it is given and rejects what it cannot draw."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from dltips import distillation  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_plot_soft_targets_draws_one_normalized_bar_group_per_temperature():
+    ax = distillation.plot_soft_targets([5.0, 1.0, 0.0, -2.0], temperatures=(1, 4))
+    heights = [p.get_height() for p in ax.patches]
+    assert len(heights) == 8
+    assert sum(heights[:4]) == pytest.approx(1.0) and sum(heights[4:]) == pytest.approx(1.0)
+    assert max(heights[4:]) < max(heights[:4])  # the higher temperature is softer
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T = 1", "T = 4"]
+
+
+@pytest.mark.parametrize(("logits", "temperatures"), [([], (1,)), ([1.0, 2.0], (0,)), ([1.0], ())])
+
+
+def test_plot_soft_targets_rejects_bad_input(logits, temperatures):
+    with pytest.raises(ValueError):
+        distillation.plot_soft_targets(logits, temperatures)
+
+
+def test_plot_gradient_scale_draws_both_curves():
+    ax = distillation.plot_gradient_scale([1, 4, 20], [1.0, 0.9, 0.88], [1.0, 0.06, 0.002])
+    assert len(ax.lines) == 2 and ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [1.0, 0.06, 0.002])
+    with pytest.raises(ValueError, match="equal length"):
+        distillation.plot_gradient_scale([1, 2], [1.0], [1.0, 2.0])
+
+
+def test_plot_temperature_sweep_sorts_temperatures_and_draws_baselines():
+    ax = distillation.plot_temperature_sweep({4.0: 550, 1.0: 730, 20.0: 540}, baselines={"teacher": 257, "scratch": 741})
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1.0, 4.0, 20.0])
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [730, 550, 540])
+    assert len(ax.lines) == 3
+    assert "teacher (257)" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+
+
+@pytest.mark.parametrize("sweep", [{}, {0.0: 10}])
+
+
+def test_plot_temperature_sweep_rejects_bad_input(sweep):
+    with pytest.raises(ValueError):
+        distillation.plot_temperature_sweep(sweep)
