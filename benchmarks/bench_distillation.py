@@ -4,10 +4,10 @@ Hinton, Vinyals and Dean (2015) train a 2×1200 ReLU teacher with dropout on all
 MNIST images jittered by up to two pixels (67 test errors out of 10,000), a 2×800
 student without regularization (146) and the same student distilled at T = 20 (74),
 which recovers 91 % of the gap between the two. This benchmark runs that recipe
-(:func:`dltips.distillation_paper.paper_experiment`, default :class:`PaperRecipe`),
+(:func:`dltips.distillation.paper.paper_experiment`, default :class:`PaperRecipe`),
 each student once per seed, plus a compression student whose temperature and
 soft-target weight are chosen on held-out training images, and the omitted-digit
-experiment (:func:`dltips.distillation_paper.omitted_digit_experiment`). It writes the
+experiment (:func:`dltips.distillation.paper.omitted_digit_experiment`). It writes the
 result to ``benchmarks/results/distillation.json``; the book shows the recorded
 numbers. It takes about an hour on two otherwise idle CPU cores (up to an hour and a
 half when other work shares them)::
@@ -37,8 +37,8 @@ OMITTED_QUICK = dict(train_size=1_000, validation_size=300, teacher_hidden=(64,)
 
 
 def recipe(quick: bool = False, seeds: tuple[int, ...] | None = None) -> Any:
-    """The :class:`~dltips.distillation_paper.PaperRecipe` the benchmark runs: the paper's sizes, or a tiny one."""
-    from dltips.distillation_paper import PaperRecipe
+    """The :class:`~dltips.distillation.paper.PaperRecipe` the benchmark runs: the paper's sizes, or a tiny one."""
+    from dltips.distillation.paper import PaperRecipe
 
     chosen = PaperRecipe.tiny(seeds=(0,), compact_temperatures=(4.0,), test_size=1_000) if quick else PaperRecipe()
     return chosen if seeds is None else chosen.replace(seeds=tuple(seeds))
@@ -57,11 +57,11 @@ def run(quick: bool = False, seeds: tuple[int, ...] | None = None) -> dict[str, 
     import dltips
 
     dltips.configure(seed=0)
-    from dltips.distillation_paper import omitted_digit_experiment, paper_experiment
+    from dltips.distillation.paper import omitted_digit_experiment, paper_experiment
 
     load_before = _load_average()
     wall, cpu = time.perf_counter(), time.process_time()
-    result = paper_experiment(recipe(quick, seeds), verbose=True, timing_repeats=2 if quick else 5)
+    result = paper_experiment(recipe(quick, seeds), progress=True, timing_repeats=2 if quick else 5)
     out = result.to_dict()
     out["table"] = result.table().splitlines()
     omitted = omitted_digit_experiment(**(OMITTED_QUICK if quick else {}), seed=0)

@@ -1,4 +1,4 @@
-"""dltips.distillation_paper: jitter, the precomputed soft-target loss, the recipe's checks, the omitted digit."""
+"""dltips.distillation.paper: jitter, the precomputed soft-target loss, the recipe's checks, the omitted digit."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from dltips import models  # noqa: E402
+from dltips import costs, models  # noqa: E402
 from dltips.distillation import Distiller  # noqa: E402
-from dltips.distillation_paper import (  # noqa: E402
+from dltips.distillation.paper import (  # noqa: E402
     PaperRecipe,
     RandomShift,
     SoftTargetLoss,
@@ -23,7 +23,6 @@ from dltips.distillation_paper import (  # noqa: E402
     build_teacher,
     choose_bias_shift,
     gap_recovered,
-    jitter_dataset,
     omitted_digit_experiment,
     pack_targets,
     paper_experiment,
@@ -87,20 +86,6 @@ def test_jitter_handles_channels_and_zero_shift():
     assert np.array_equal(moved[..., 0], moved[..., 2]) and moved.sum() == pytest.approx(8 * 3)
 
 
-def test_jitter_dataset_keeps_labels():
-    x, _ = _dots(100)
-    y = np.arange(100) % 10
-    seen_x, seen_y = [], []
-    for xb, yb in jitter_dataset(x, y, max_shift=2, batch_size=32, seed=0):
-        seen_x.append(np.asarray(xb))
-        seen_y.append(np.asarray(yb))
-    xs, ys = np.concatenate(seen_x), np.concatenate(seen_y)
-    # Shuffled, so match each jittered image to its original by label and pixel count: labels never change.
-    assert sorted(ys.tolist()) == sorted(y.tolist())
-    assert np.array_equal(xs.sum(axis=(1, 2)), np.ones(100))
-    assert not np.array_equal(xs, x)
-
-
 def test_random_shift_serializes():
     layer = RandomShift(2, seed=5, name="jitter")
     restored = RandomShift.from_config(layer.get_config())
@@ -140,7 +125,7 @@ def test_same_seed_same_start_for_scratch_and_distilled():
     assert all(np.array_equal(u, v) for u, v in zip(a.get_weights(), b.get_weights()))
     student, history = train_student(x, y, (16,), logits=rng.normal(size=(64, 10)), epochs=2, batch_size=32)
     assert len(history["loss"]) == 2 and history["seconds_per_epoch"][0] > 0
-    assert models.count_params(student) == models.count_params(models.mlp((16,)))
+    assert costs.count_params(student) == costs.count_params(models.mlp((16,)))
 
 
 def test_gap_recovered():
@@ -223,7 +208,7 @@ def test_recipe_rejects_bad_settings_by_name(changes, name):
     with pytest.raises(ValueError, match=name):
         PaperRecipe(**changes)
     with pytest.raises(ValueError, match=name):
-        paper_experiment(PaperRecipe.tiny(), verbose=False, **changes)
+        paper_experiment(PaperRecipe.tiny(), progress=False, **changes)
 
 
 @pytest.mark.parametrize(
@@ -254,7 +239,7 @@ def test_training_functions_check_their_arguments_first():
     with pytest.raises(ValueError, match="seed"):
         train_teacher(x, y, PaperRecipe.tiny(), seed=-1)
     with pytest.raises(ValueError, match="timing_repeats"):
-        paper_experiment(PaperRecipe.tiny(), verbose=False, timing_repeats=0)
+        paper_experiment(PaperRecipe.tiny(), progress=False, timing_repeats=0)
 
 
 def test_teacher_saves_and_loads_with_its_jitter_layer(tmp_path):
@@ -273,7 +258,7 @@ def test_recipe_defaults_are_the_papers_networks():
     assert recipe.max_shift == 2 and recipe.temperature == 20 and recipe.alpha == pytest.approx(0.1)
     assert len(recipe.seeds) >= 2
     teacher, compact = build_teacher(recipe), build_student(recipe.compact_hidden)
-    assert models.count_params(compact) <= models.count_params(teacher) / 10
+    assert costs.count_params(compact) <= costs.count_params(teacher) / 10
     assert json.loads(json.dumps(recipe.to_dict()))["teacher_hidden"] == [1200, 1200]
 
 
@@ -304,7 +289,7 @@ def test_recipe_plans_the_epochs_of_each_model():
 
 def test_tiny_paper_experiment_reports_the_table(mnist_file):
     recipe = PaperRecipe.tiny(seeds=(3,), compact_temperatures=(2.0, 8.0), student_sweep=(4.0,))
-    result = paper_experiment(recipe, verbose=False, timing_repeats=1)
+    result = paper_experiment(recipe, progress=False, timing_repeats=1)
     assert set(result.students) == {"paper", "compact"}
     for student in result.students.values():
         assert set(student.scratch) == set(student.distilled) == {3}

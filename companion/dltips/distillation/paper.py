@@ -32,9 +32,9 @@ runs it. The full recipe takes about an hour on a two-core CPU, so the book show
 a recorded run (``python -m benchmarks.bench_distillation``); a tiny recipe checks
 that the code works::
 
-    >>> from dltips.distillation_paper import PaperRecipe, paper_experiment
+    >>> from dltips.distillation import PaperRecipe, paper_experiment
     >>> tiny = PaperRecipe.tiny()
-    >>> result = paper_experiment(tiny, verbose=False)  # doctest: +SKIP
+    >>> result = paper_experiment(tiny, progress=False)  # doctest: +SKIP
     >>> print(result.table())  # doctest: +SKIP
 """
 
@@ -43,7 +43,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
-import sys
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -52,13 +51,37 @@ import keras
 import numpy as np
 from keras import ops
 
+from dltips import costs, models, runtime
 from dltips import data as _data
-from dltips import models as _models
-from dltips.distillation import PAPER_ERRORS, distillation_loss, inference_seconds
+from dltips.distillation.experiment import PAPER_ERRORS
+from dltips.distillation.loss import distillation_loss
 
 #: The paper's omitted-digit result (Hinton et al. 2015, section 3): a 2×800 student distilled
 #: on a transfer set without any 3, errors on the 10,000 test images and on its 1,010 threes,
 #: before and after the bias of class 3 was raised by 3.5 (chosen on the test set).
+__all__ = [
+    "PAPER_OMITTED_DIGIT",
+    "PAPER_TEMPERATURE_REMARK",
+    "OmittedDigitResult",
+    "PaperDistillationResult",
+    "PaperRecipe",
+    "RandomShift",
+    "SoftTargetLoss",
+    "StudentComparison",
+    "build_student",
+    "build_teacher",
+    "choose_bias_shift",
+    "gap_recovered",
+    "omitted_digit_experiment",
+    "pack_targets",
+    "paper_experiment",
+    "raise_class_bias",
+    "teacher_logits",
+    "train_student",
+    "train_teacher",
+    "without_class",
+]
+
 PAPER_OMITTED_DIGIT = {
     "omitted": 3,
     "test_threes": 1010,
@@ -176,6 +199,7 @@ class RandomShift(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
+        """Shift each image by whole pixels (training only); unchanged at inference."""
         if not training or self.max_shift == 0:
             return inputs
         if len(inputs.shape) not in (3, 4):
@@ -194,26 +218,12 @@ class RandomShift(keras.layers.Layer):
         return ops.einsum("bij,bjkc,blk->bilc", rows, x, cols)
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        """Same shape as the input."""
         return input_shape
 
     def get_config(self) -> dict[str, Any]:
+        """The layer's arguments, so a saved model restores it."""
         return {**super().get_config(), "max_shift": self.max_shift, "seed": self.seed}
-
-
-def jitter_dataset(
-    x: np.ndarray, y: np.ndarray, *, max_shift: int = 2, batch_size: int = 128, seed: int = 0
-) -> Any:
-    """A shuffled ``tf.data`` pipeline whose batches are jittered by :class:`RandomShift` (labels unchanged).
-
-    For training a model that has no jitter layer of its own; :func:`build_teacher`
-    puts the layer inside the model instead, so that ``fit`` takes plain arrays and
-    ``predict`` and ``evaluate`` see unshifted images without a second pipeline.
-    """
-    import tensorflow as tf
-
-    shift = RandomShift(_check_int("max_shift", max_shift, minimum=0), seed=seed)
-    ds = _data.make_dataset(x, y, batch_size=_check_int("batch_size", batch_size), seed=seed)
-    return ds.map(lambda xb, yb: (shift(xb, training=True), yb), num_parallel_calls=tf.data.AUTOTUNE)
 
 
 # --- the recipe ---------------------------------------------------------------------------
@@ -274,7 +284,7 @@ class PaperRecipe:
         self.validate()
 
     @classmethod
-    def tiny(cls, **overrides: Any) -> "PaperRecipe":
+    def tiny(cls, **overrides: Any) -> PaperRecipe:
         """A recipe that runs in seconds (tiny networks, a few hundred images): checks the code, measures nothing."""
         settings: dict[str, Any] = dict(
             teacher_hidden=(64, 64), teacher_epochs=2, student_hidden=(32, 32), compact_hidden=(8, 8),
@@ -284,7 +294,7 @@ class PaperRecipe:
         )
         return cls(**{**settings, **overrides})
 
-    def replace(self, **changes: Any) -> "PaperRecipe":
+    def replace(self, **changes: Any) -> PaperRecipe:
         """A copy with some settings changed (checked like the constructor's)."""
         return dataclasses.replace(self, **changes)
 
@@ -364,16 +374,16 @@ def build_teacher(recipe: PaperRecipe | None = None, *, seed: int = 0) -> keras.
     plain network's logits.
     """
     recipe = recipe or PaperRecipe()
-    inputs = keras.Input(shape=_models.MNIST_SHAPE, name="image")
+    inputs = keras.Input(shape=models.MNIST_SHAPE, name="image")
     shifted = RandomShift(recipe.max_shift, seed=seed, name="jitter")(inputs)
-    net = _models.mlp(recipe.teacher_hidden, dropout=recipe.teacher_dropout,
+    net = models.mlp(recipe.teacher_hidden, dropout=recipe.teacher_dropout,
                       input_dropout=recipe.teacher_input_dropout, seed=seed, name="teacher_net")
     return keras.Model(inputs, net(shifted), name="teacher")
 
 
 def build_student(hidden: Sequence[int], *, seed: int = 0, name: str = "student") -> keras.Model:
     """A ReLU MLP without any regularization (the paper's students)."""
-    return _models.mlp(_check_hidden("hidden", hidden), seed=seed, name=name)
+    return models.mlp(_check_hidden("hidden", hidden), seed=seed, name=name)
 
 
 def _cosine_adam(learning_rate: float, epochs: int, n: int, batch_size: int) -> keras.optimizers.Optimizer:
@@ -430,7 +440,7 @@ def train_teacher(
     _check_lengths(x, y)
     keras.utils.set_random_seed(seed)
     teacher = build_teacher(recipe, seed=seed)
-    _models.compile_classifier(
+    models.compile_classifier(
         teacher, _cosine_adam(recipe.teacher_learning_rate, epochs, len(x), recipe.batch_size),
         steps_per_execution=_steps_per_execution(len(x), recipe.batch_size))
     history = _fit(teacher, x, y, epochs=epochs, batch_size=recipe.batch_size, bar=bar, label="teacher")
@@ -468,6 +478,7 @@ class SoftTargetLoss(keras.losses.Loss):
         self.alpha = _check_alpha("alpha", alpha)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
+        """Hinton's loss on packed targets: hard labels and the teacher's logits side by side."""
         labels = ops.cast(y_true[:, 0], "int32")
         hard = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, y_pred, from_logits=True))
         if self.alpha == 1.0:
@@ -476,6 +487,7 @@ class SoftTargetLoss(keras.losses.Loss):
         return self.alpha * hard + (1.0 - self.alpha) * soft
 
     def get_config(self) -> dict[str, Any]:
+        """The loss's arguments, so a saved model restores it."""
         return {**super().get_config(), "temperature": self.temperature, "alpha": self.alpha}
 
 
@@ -597,6 +609,7 @@ class StudentComparison:
         return {s: gap_recovered(self.scratch[s], self.distilled[s], teacher_errors) for s in self.scratch}
 
     def to_dict(self, teacher_errors: float | None = None) -> dict[str, Any]:
+        """Plain JSON-ready data; ``teacher_errors`` adds the gap recovered per seed."""
         out = dataclasses.asdict(self)
         out["hidden"] = list(self.hidden)
         out["scratch"] = {str(s): e for s, e in self.scratch.items()}
@@ -643,6 +656,7 @@ class PaperDistillationResult:
 
     @property
     def teacher_errors(self) -> int:
+        """The teacher's test errors out of 10,000."""
         return int(self.teacher["errors"])
 
     def gap_recovered(self, student: str = "paper") -> float:
@@ -724,13 +738,6 @@ def _size_name(hidden: Sequence[int]) -> str:
     return f"{len(hidden)}×{hidden[0]}" if len(set(hidden)) == 1 else "×".join(map(str, hidden))
 
 
-def _progress_bar(total: int, desc: str, enabled: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="epoch", file=sys.stderr, disable=not enabled, dynamic_ncols=True,
-                mininterval=1.0)
-
-
 def _paper_data(recipe: PaperRecipe) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if recipe.train_size is None:
         mnist = _data.load_mnist()
@@ -742,7 +749,7 @@ def _paper_data(recipe: PaperRecipe) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return x, y, mnist.x_test[:n_test], mnist.y_test[:n_test]
 
 
-def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True, timing_repeats: int = 5,
+def paper_experiment(recipe: PaperRecipe | None = None, *, progress: bool = True, timing_repeats: int = 5,
                      **overrides: Any) -> PaperDistillationResult:
     """Hinton et al.'s MNIST table, measured the paper's way, plus a compression student.
 
@@ -760,7 +767,7 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
 
     Args:
         recipe: the settings (default :class:`PaperRecipe`, the paper's sizes).
-        verbose: show a tqdm progress bar (on stderr) over all the epochs of the run.
+        progress: show a tqdm progress bar (on stderr) over all the epochs of the run.
         timing_repeats: forward passes timed per model for the inference speed.
         **overrides: settings to change in ``recipe``, e.g. ``teacher_epochs=10``.
 
@@ -769,7 +776,7 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
 
     Example::
 
-        >>> result = paper_experiment(PaperRecipe.tiny(), verbose=False)  # doctest: +SKIP
+        >>> result = paper_experiment(PaperRecipe.tiny(), progress=False)  # doctest: +SKIP
         >>> result.gap_recovered("paper")  # doctest: +SKIP
     """
     recipe = (recipe or PaperRecipe()).replace(**overrides)  # replace() validates
@@ -781,7 +788,7 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
     grid = recipe.grid()
     n_epochs = (recipe.teacher_epochs + recipe.student_epochs * (len(recipe.student_sweep) + 2 * len(recipe.seeds))
                 + recipe.compact_epochs * (len(grid) + 2 * len(recipe.seeds)))
-    bar = _progress_bar(n_epochs, "distillation (paper)", verbose)
+    bar = runtime.progress_bar(n_epochs, "distillation (paper)", unit="epoch", enabled=progress)
     seconds: dict[str, list[float]] = {}
 
     def record(name: str, history: dict[str, list[float]]) -> None:
@@ -802,8 +809,8 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
                                               epochs=n_epochs, **budget)
                 record(f"{label}, distilled", hist)
                 rows.append({"temperature": t, "alpha": a,
-                             "validation_errors": _models.count_errors(student, x_val, y_val),
-                             "test_errors": _models.count_errors(student, x_test, y_test)})
+                             "validation_errors": models.evaluate(student, x_val, y_val).errors,
+                             "test_errors": models.evaluate(student, x_test, y_test).errors})
             return rows
 
         selection = choose(recipe.compact_hidden, recipe.compact_epochs, grid, "compact (choice)")
@@ -827,14 +834,14 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
                     student, hist = train_student(x, y, hidden, logits=soft, temperature=t, alpha=a, seed=seed,
                                                   label=f"{size} {kind} seed {seed}", epochs=n_epochs, **budget)
                     record(f"{key} student, {kind}", hist)
-                    errors[key][kind][seed] = _models.count_errors(student, x_test, y_test)
+                    errors[key][kind][seed] = models.evaluate(student, x_test, y_test).errors
                     kept.setdefault(f"{key}_{kind}", student)
 
-    timing = inference_seconds({k: kept[k] for k in ("teacher", "paper_distilled", "compact_distilled")}, x_test,
+    timing = costs.inference_seconds({k: kept[k] for k in ("teacher", "paper_distilled", "compact_distilled")}, x_test,
                                repeats=timing_repeats)
     teacher_report = {
-        "hidden": list(recipe.teacher_hidden), "params": _models.count_params(teacher),
-        "errors": _models.count_errors(teacher, x_test, y_test), "inference_seconds": timing["teacher"],
+        "hidden": list(recipe.teacher_hidden), "params": costs.count_params(teacher),
+        "errors": models.evaluate(teacher, x_test, y_test).errors, "inference_seconds": timing["teacher"],
         "epochs": recipe.teacher_epochs, "max_shift": recipe.max_shift,
         "training_loss": history["loss"],
     }
@@ -842,7 +849,7 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, verbose: bool = True,
     for key, (hidden, _, t, a, how) in kinds.items():
         students[key] = StudentComparison(
             name=_size_name(hidden) + (" (the paper's student)" if key == "paper" else " (compression student)"),
-            hidden=hidden, params=_models.count_params(kept[f"{key}_distilled"]),
+            hidden=hidden, params=costs.count_params(kept[f"{key}_distilled"]),
             inference_seconds=timing[f"{key}_distilled"], temperature=t, alpha=a, chosen_on=how,
             scratch=errors[key]["scratch"], distilled=errors[key]["distilled"])
     return PaperDistillationResult(
@@ -954,10 +961,12 @@ class OmittedDigitResult:
 
     @property
     def omitted_accuracy_before(self) -> float:
+        """Fraction of the test images of the omitted digit classified correctly before the bias is raised."""
         return 1.0 - self.errors_on_omitted_before / self.test_omitted
 
     @property
     def omitted_accuracy_after(self) -> float:
+        """The same fraction after the bias is raised."""
         return 1.0 - self.errors_on_omitted_after / self.test_omitted
 
     def table(self) -> str:
@@ -1008,7 +1017,7 @@ def omitted_digit_experiment(
     batch_size: int = 128,
     test_size: int | None = None,
     seed: int = 0,
-    verbose: bool = False,
+    progress: bool = False,
 ) -> OmittedDigitResult:
     """The paper's "mythical digit": distil a student on a transfer set without any ``omitted``, then raise that class's bias.
 
@@ -1061,7 +1070,7 @@ def omitted_digit_experiment(
     recipe = PaperRecipe(teacher_hidden=teacher_hidden, teacher_dropout=teacher_dropout,
                          teacher_input_dropout=teacher_input_dropout, max_shift=max_shift,
                          teacher_epochs=teacher_epochs, batch_size=batch_size)
-    bar = _progress_bar(teacher_epochs + student_epochs, f"distillation without the {omitted}s", verbose)
+    bar = runtime.progress_bar(teacher_epochs + student_epochs, f"distillation without the {omitted}s", unit="epoch", enabled=progress)
     with bar:
         teacher, _ = train_teacher(x, y, recipe, seed=seed, bar=bar)
         x_transfer, y_transfer, logits_transfer = without_class(x, y, omitted, teacher_logits(teacher, x))
@@ -1074,7 +1083,7 @@ def omitted_digit_experiment(
     is_omitted = y_test == omitted
 
     def errors(model: keras.Model) -> tuple[int, int]:
-        wrong = _models.predict_labels(model, x_test) != y_test
+        wrong = models.predict_labels(model, x_test) != y_test
         return int(wrong.sum()), int(wrong[is_omitted].sum())
 
     teacher_all, teacher_omitted = errors(teacher)
