@@ -54,7 +54,7 @@ from keras import ops
 from dltips import costs, models, runtime
 from dltips import data as _data
 from dltips.distillation.experiment import PAPER_ERRORS
-from dltips.distillation.loss import distillation_loss
+from dltips.distillation.loss import SoftTargetLoss, pack_targets
 
 #: The paper's omitted-digit result (Hinton et al. 2015, section 3): a 2×800 student distilled
 #: on a transfer set without any 3, errors on the 10,000 test images and on its 1,010 threes,
@@ -66,14 +66,12 @@ __all__ = [
     "PaperDistillationResult",
     "PaperRecipe",
     "RandomShift",
-    "SoftTargetLoss",
     "StudentComparison",
     "build_student",
     "build_teacher",
     "choose_bias_shift",
     "gap_recovered",
     "omitted_digit_experiment",
-    "pack_targets",
     "paper_experiment",
     "raise_class_bias",
     "teacher_logits",
@@ -450,45 +448,6 @@ def train_teacher(
 def teacher_logits(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
     """The teacher's logits for every image of ``x`` (no jitter, no dropout), computed once for all students."""
     return np.asarray(teacher.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
-
-
-def pack_targets(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
-    """``(n, 1 + classes)`` float32 targets for :class:`SoftTargetLoss`: the label, then the teacher's logits."""
-    y, logits = np.asarray(y), np.asarray(logits)
-    if logits.ndim != 2 or len(logits) != len(y):
-        raise ValueError(f"logits must be shaped (len(y), classes) = ({len(y)}, classes), got {logits.shape}")
-    return np.concatenate([y.reshape(-1, 1).astype(np.float32), logits.astype(np.float32)], axis=1)
-
-
-@keras.saving.register_keras_serializable(package="dltips")
-class SoftTargetLoss(keras.losses.Loss):
-    """Hinton's loss with the teacher's logits precomputed and packed into the targets.
-
-    ``y_true`` is :func:`pack_targets`'s ``(batch, 1 + classes)`` array; the loss is
-    ``alpha · CE(y, z_s) + (1 − alpha) · distillation_loss(z_t, z_s, T)`` averaged over
-    the batch, the same number :class:`dltips.distillation.Distiller` computes when it
-    calls the teacher on the same images (the tests check it). Computing the
-    teacher's logits once instead of on every batch saves most of the time of
-    distilling from a large teacher.
-    """
-
-    def __init__(self, temperature: float = 20.0, alpha: float = 0.1, name: str = "soft_target_loss", **kwargs: Any) -> None:
-        super().__init__(name=name, **kwargs)
-        self.temperature = _check_temperature("temperature", temperature)
-        self.alpha = _check_alpha("alpha", alpha)
-
-    def call(self, y_true: Any, y_pred: Any) -> Any:
-        """Hinton's loss on packed targets: hard labels and the teacher's logits side by side."""
-        labels = ops.cast(y_true[:, 0], "int32")
-        hard = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, y_pred, from_logits=True))
-        if self.alpha == 1.0:
-            return hard
-        soft = distillation_loss(y_true[:, 1:], y_pred, self.temperature)
-        return self.alpha * hard + (1.0 - self.alpha) * soft
-
-    def get_config(self) -> dict[str, Any]:
-        """The loss's arguments, so a saved model restores it."""
-        return {**super().get_config(), "temperature": self.temperature, "alpha": self.alpha}
 
 
 def train_student(
