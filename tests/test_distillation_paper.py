@@ -15,6 +15,7 @@ import pytest  # noqa: E402
 from dltips import costs, models  # noqa: E402
 from dltips.distillation import Distiller  # noqa: E402
 from dltips.distillation.paper import (  # noqa: E402
+    PaperDistillationResult,
     PaperRecipe,
     RandomShift,
     SoftTargetLoss,
@@ -309,6 +310,84 @@ def test_tiny_paper_experiment_reports_the_table(mnist_file):
     assert "gap recovered" in result.table() and "2×32" in result.table()
 
 
+def _recorded(scratch=None, distilled=None, compact_scratch=None, compact_distilled=None, teacher_errors=80):
+    """A recording as the benchmark writes it (no training): two seeds, both students."""
+    def student(name, hidden, params, t, a, sc, di):
+        return StudentComparison(name=name, hidden=hidden, params=params, inference_seconds=0.01, temperature=t,
+                                 alpha=a, chosen_on="validation", scratch=sc, distilled=di)
+
+    result = PaperDistillationResult(
+        teacher={"hidden": [1200, 1200], "params": 2_395_210, "errors": teacher_errors, "inference_seconds": 0.2,
+                 "epochs": 100, "max_shift": 2, "training_loss": [0.5, 0.1]},
+        students={"paper": student("2×800 (the paper's student)", (800, 800), 1_276_810, 20.0, 0.1,
+                                   scratch or {0: 140, 1: 136}, distilled or {0: 96, 1: 92}),
+                  "compact": student("2×100 (compression student)", (100, 100), 89_610, 4.0, 0.5,
+                                     compact_scratch or {0: 190, 1: 200}, compact_distilled or {0: 170, 1: 172})},
+        selection=[{"temperature": 4.0, "alpha": 0.5, "validation_errors": 160, "test_errors": 171}],
+        sweep=[], chosen={"temperature": 4.0, "alpha": 0.5}, seconds_per_epoch={"teacher": 20.0},
+        wall_seconds=5000.0, cpu_seconds=9000.0, recipe=PaperRecipe(seeds=(0, 1)))
+    out = json.loads(json.dumps(result.to_dict()))
+    out["run"] = {"command": "python -m benchmarks.bench_distillation --seeds 0,1", "wall_seconds": 5000.0,
+                  "cpu_seconds": 9000.0, "machine": "x86_64, 2 CPU cores"}
+    return out
+
+
+def test_a_recording_reads_back_into_the_result_with_its_table_and_verdicts():
+    recording = _recorded()
+    result = PaperDistillationResult.from_dict(recording)
+    assert result.students["paper"].scratch == {0: 140, 1: 136} and result.recipe.seeds == (0, 1)
+    assert result.gap_recovered("paper") == pytest.approx(recording["students"]["paper"]["gap_recovered"])
+    assert json.loads(json.dumps(result.to_dict())) == {k: v for k, v in recording.items() if k != "run"}
+    rows = result.rows()
+    assert [r["paper"] for r in rows] == [67, 146, 74, "–", "–"]
+    assert rows[2]["this run"] == "94.0 ± 2.8" and rows[2]["per seed"] == "96, 92"
+    assert rows[2]["gap recovered"] == f"{(138 - 94) / (138 - 80):.0%}" and rows[1]["gap recovered"] == ""
+    verdicts = {r["target"]: r["verdict"] for r in result.verdicts()}
+    assert verdicts["teacher: test errors ≤ 85"] == "met"
+    assert verdicts["2×800 student: gap recovered ≥ 70 %"] == "met"  # 76 %
+    assert verdicts["compression student: gap recovered ≥ 40 %"] == "missed"  # 21 %
+    assert sum(v == "met" for v in verdicts.values()) == 6 and len(verdicts) == 7
+
+
+def test_verdicts_report_a_missed_target_and_overlapping_seeds():
+    result = PaperDistillationResult.from_dict(_recorded(distilled={0: 100, 1: 141}, teacher_errors=90))
+    verdicts = {r["target"]: (r["measured"], r["verdict"]) for r in result.verdicts()}
+    assert verdicts["teacher: test errors ≤ 85"] == ("90", "missed")
+    key = "2×800: distilled better than scratch on every seed, beyond the seeds' spread"
+    assert verdicts[key] == ("distilled 100–141, scratch 136–140", "missed")
+    assert not result.students["paper"].separated() and result.students["compact"].separated()
+
+
+def test_an_older_recording_is_refused_by_name():
+    with pytest.raises(KeyError):
+        PaperDistillationResult.from_dict({"reports": {}, "sweep": {}})
+
+
+def test_the_performance_report_renders_both_layouts():
+    from benchmarks import report
+
+    recording = _recorded()
+    assert report.is_paper_distillation(recording)
+    table = report.distillation_table(recording)
+    assert table.splitlines()[0] == "| model | paper | this run | per seed | gap recovered |"
+    assert "| 2×800 (the paper's student), distilled (T = 20, α = 0.1) | 74 | 94.0 ± 2.8 | 96, 92 |" in table
+    summary = report.distillation_summary(recording)
+    assert "1/27 of the teacher's parameters" in summary and "--seeds 0,1" in summary
+    older = json.loads(report.RESULTS.with_name("distillation_sweep.json").read_text())
+    assert not report.is_paper_distillation(older)
+    assert report.distillation_table(older).count("\n") == 5 and "speed-up" in report.distillation_summary(older)
+
+
+def test_quick_benchmark_never_writes_the_recorded_files(tmp_path):
+    from benchmarks import bench_distillation
+
+    for recorded in (bench_distillation.RESULTS, bench_distillation.SWEEP_RESULTS):
+        with pytest.raises(SystemExit):
+            bench_distillation.main(["--quick", "--out", str(recorded)])
+    with pytest.raises(SystemExit):
+        bench_distillation.main(["--sweep", "--plan"])
+
+
 def test_tiny_omitted_digit_experiment(mnist_file):
     result = omitted_digit_experiment(train_size=600, validation_size=200, teacher_hidden=(32,), teacher_epochs=1,
                                       student_hidden=(16,), student_epochs=1, test_size=300)
@@ -319,8 +398,22 @@ def test_tiny_omitted_digit_experiment(mnist_file):
     assert result.validation_errors[result.bias_shift] == min(result.validation_errors.values())
     assert 0 <= result.errors_on_omitted_after <= result.test_omitted
     out = json.loads(json.dumps(result.to_dict()))
-    assert out["paper"]["errors_on_omitted_after"] == 14
+    assert out["paper"]["errors_on_omitted_after"] == 14 and "models" not in out
     assert "bias of 3 raised" in result.table()
+    assert set(result.models) == {"teacher", "student", "adjusted"}
+
+
+def test_omitted_digit_experiment_can_reuse_a_trained_teacher(mnist_file):
+    teacher = models.mlp((16,), seed=0, name="given_teacher")
+    result = omitted_digit_experiment(train_size=400, validation_size=100, student_hidden=(8,), student_epochs=1,
+                                      test_size=200, teacher=teacher)
+    assert result.models["teacher"] is teacher
+    assert result.settings["teacher"].startswith("given: 'given_teacher'") and "teacher_hidden" not in result.settings
+    x = dltips.data.load_mnist().x_test[:50]
+    z, z_adj = np.asarray(result.models["student"](x)), np.asarray(result.models["adjusted"](x))
+    assert np.allclose(z_adj[:, 3] - z[:, 3], result.bias_shift, atol=1e-5)
+    with pytest.raises(ValueError, match="teacher"):
+        omitted_digit_experiment(teacher="not a model")
 
 
 def test_benchmark_plan_and_seed_option():

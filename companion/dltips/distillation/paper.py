@@ -40,11 +40,12 @@ that the code works::
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -567,6 +568,24 @@ class StudentComparison:
         """:func:`gap_recovered` of each seed's pair of students."""
         return {s: gap_recovered(self.scratch[s], self.distilled[s], teacher_errors) for s in self.scratch}
 
+    def separated(self) -> bool:
+        """Whether every seed's distilled student beats every seed's student from scratch.
+
+        The two ranges of errors over seeds do not overlap: the difference that
+        distillation makes is larger than the spread between seeds.
+        """
+        return max(self.distilled.values()) < min(self.scratch.values())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StudentComparison:
+        """The comparison back from :meth:`to_dict`'s data (derived entries such as the spread are recomputed)."""
+        return cls(
+            name=str(data["name"]), hidden=tuple(int(h) for h in data["hidden"]), params=int(data["params"]),
+            inference_seconds=float(data["inference_seconds"]), temperature=float(data["temperature"]),
+            alpha=float(data["alpha"]), chosen_on=str(data["chosen_on"]),
+            scratch={int(s): int(e) for s, e in data["scratch"].items()},
+            distilled={int(s): int(e) for s, e in data["distilled"].items()})
+
     def to_dict(self, teacher_errors: float | None = None) -> dict[str, Any]:
         """Plain JSON-ready data; ``teacher_errors`` adds the gap recovered per seed."""
         out = dataclasses.asdict(self)
@@ -644,6 +663,83 @@ class PaperDistillationResult:
         out["compact_param_ratio"] = target(ratio["param_ratio"], "<= 0.1", ratio["param_ratio"] <= 0.1)
         out["compact_speedup"] = target(ratio["speedup"], ">= 5", ratio["speedup"] >= 5)
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PaperDistillationResult:
+        """The result back from :meth:`to_dict`'s data, for example a recording read from JSON; no models.
+
+        Entries that :meth:`to_dict` derives (spreads, gaps, targets) are recomputed from
+        the errors, not read; other entries of ``data`` (the benchmark's ``run``, say) are ignored.
+
+        Raises:
+            KeyError: ``data`` lacks an entry :meth:`to_dict` writes (for example an
+                older recording of another experiment).
+        """
+        fields = {f.name for f in dataclasses.fields(PaperRecipe)}
+        settings = {k: tuple(v) if isinstance(v, list) else v for k, v in data["recipe"].items() if k in fields}
+        return cls(
+            teacher=dict(data["teacher"]),
+            students={k: StudentComparison.from_dict(v) for k, v in data["students"].items()},
+            selection=[dict(row) for row in data["selection"]], sweep=[dict(row) for row in data["sweep"]],
+            chosen=dict(data["chosen"]), seconds_per_epoch=dict(data["seconds_per_epoch"]),
+            wall_seconds=float(data["wall_seconds"]), cpu_seconds=float(data["cpu_seconds"]),
+            recipe=PaperRecipe(**settings))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The paper's table beside this run, one row per model, for :func:`dltips.tables.format_table`.
+
+        Columns: the model, the paper's test errors, this run's (mean ± standard deviation
+        over seeds for the students), the errors of each seed, and the share of the
+        scratch-to-teacher gap that the distilled student recovers (from the means).
+        """
+        rows = [{"model": f"teacher ({_size_name(self.teacher['hidden'])}, jitter, dropout)",
+                 "paper": PAPER_ERRORS["teacher"], "this run": self.teacher_errors, "per seed": "",
+                 "gap recovered": ""}]
+        for key, student in self.students.items():
+            for kind in ("scratch", "distilled"):
+                errors = getattr(student, kind)
+                spread = _spread(list(errors.values()))
+                label = f"{student.name}, {kind}" + (
+                    f" (T = {student.temperature:g}, α = {student.alpha:g})" if kind == "distilled" else "")
+                gap = ""
+                if kind == "distilled":
+                    try:
+                        gap = f"{student.gap_recovered(self.teacher_errors):.0%}"
+                    except ValueError:
+                        gap = "n/a"
+                rows.append({"model": label, "paper": PAPER_ERRORS[kind] if key == "paper" else "–",
+                             "this run": f"{spread['mean']:.1f} ± {spread['std']:.1f}",
+                             "per seed": ", ".join(str(errors[s]) for s in sorted(errors)), "gap recovered": gap})
+        return rows
+
+    def verdicts(self) -> list[dict[str, Any]]:
+        """Each target of the run beside what was measured and whether it was met.
+
+        The targets: the teacher at most 85 test errors; the paper's student recovering
+        at least 70 % of its gap, the compression student at least 40 %; the compression
+        student at most 1/10 of the teacher's parameters and at least 5× faster; and,
+        for each student, the seeds' ranges of errors from scratch and distilled not
+        overlapping (:meth:`StudentComparison.separated`).
+        """
+        names = {"teacher_errors": "teacher: test errors ≤ 85",
+                 "paper_gap_recovered": "2×800 student: gap recovered ≥ 70 %",
+                 "compact_gap_recovered": "compression student: gap recovered ≥ 40 %",
+                 "compact_param_ratio": "compression student: parameters ≤ 1/10 of the teacher's",
+                 "compact_speedup": "compression student: inference ≥ 5× faster"}
+        formats = {"teacher_errors": "{:.0f}", "paper_gap_recovered": "{:.0%}", "compact_gap_recovered": "{:.0%}",
+                   "compact_param_ratio": "{:.3f}", "compact_speedup": "{:.1f}×"}
+        rows = []
+        for key, target in self.targets().items():
+            value = target["value"]
+            rows.append({"target": names[key], "measured": "n/a" if value is None else formats[key].format(value),
+                         "verdict": "met" if target["met"] else "missed"})
+        for student in self.students.values():
+            scratch, distilled = sorted(student.scratch.values()), sorted(student.distilled.values())
+            rows.append({"target": f"{student.name.split(' ')[0]}: distilled better than scratch on every seed, "
+                                   "beyond the seeds' spread",
+                         "measured": f"distilled {distilled[0]}–{distilled[-1]}, scratch {scratch[0]}–{scratch[-1]}",
+                         "verdict": "met" if student.separated() else "missed"})
+        return rows
 
     def table(self) -> str:
         """The paper's table beside ours: test errors out of 10,000 (mean ± std over seeds for the students)."""
@@ -861,26 +957,41 @@ def raise_class_bias(model: keras.Model, cls: int, shift: float) -> keras.Model:
     return copy
 
 
-def choose_bias_shift(logits: np.ndarray, y: np.ndarray, cls: int, shifts: Sequence[float]) -> tuple[float, dict[float, int]]:
+def choose_bias_shift(
+    logits: np.ndarray, y: np.ndarray, cls: int, shifts: Sequence[float]
+) -> tuple[float, dict[float, int]]:
     """The shift of class ``cls``'s logit, from ``shifts``, that makes the fewest errors on ``(logits, y)``.
 
-    Meant for held-out validation data: choosing it on the test set (as the paper
-    did) would report a test error tuned on the test set. Ties go to the smallest shift.
+    Raising the bias of class ``cls`` by ``s`` adds ``s`` to that class's logit for
+    every input (:func:`raise_class_bias`), so the errors of every shift follow from
+    the logits computed once. Meant for held-out validation data: choosing it on the
+    test set (as the paper did) would report a test error tuned on the test set.
+    Ties go to the smallest shift.
 
     Returns:
         ``(best shift, errors for every shift)``.
+
+    Raises:
+        ValueError: ``cls`` is not a class of ``logits``, or ``shifts`` is empty or not finite.
+
+    Example::
+
+        >>> logits = np.array([[2.0, 1.0], [2.0, 1.5]])   # both images look like class 0
+        >>> choose_bias_shift(logits, np.array([0, 1]), 1, [0.0, 0.75, 2.0])
+        (0.75, {0.0: 1, 0.75: 0, 2.0: 1})
     """
     logits, y = np.asarray(logits, np.float64), np.asarray(y)
     cls = _check_class("cls", cls, logits.shape[-1])
     shifts = sorted(float(s) for s in shifts)
     if not shifts or not all(math.isfinite(s) for s in shifts):
-        raise ValueError(f"shifts must be a non-empty sequence of finite numbers, got {shifts!r}")
+        raise ValueError("shifts must be a non-empty sequence of finite numbers, "
+                         f"got {shifts!r}")
     errors = {}
     for s in shifts:
         moved = logits.copy()
-        moved[:, cls] += s
+        moved[:, cls] += s  # what raising the bias of cls by s does
         errors[s] = int(np.sum(np.argmax(moved, axis=-1) != y))
-    best = min(shifts, key=lambda s: (errors[s], s))
+    best = min(shifts, key=lambda s: (errors[s], s))  # ties: the smallest
     return best, errors
 
 
@@ -899,6 +1010,8 @@ class OmittedDigitResult:
         errors_after, errors_on_omitted_after: the student with the raised bias.
         validation_errors: validation errors for every shift tried.
         settings, seconds: the arguments and the run's wall time.
+        models: ``teacher``, ``student`` and ``adjusted`` (the student with the raised
+            bias); not part of :meth:`to_dict`.
     """
 
     omitted: int
@@ -917,6 +1030,7 @@ class OmittedDigitResult:
     validation_errors: dict[float, int]
     settings: dict[str, Any]
     seconds: float
+    models: dict[str, keras.Model] = dataclasses.field(default_factory=dict, repr=False)
 
     @property
     def omitted_accuracy_before(self) -> float:
@@ -950,7 +1064,7 @@ class OmittedDigitResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (shifts as strings)."""
-        out = dataclasses.asdict(self)
+        out = {f.name: copy.deepcopy(getattr(self, f.name)) for f in dataclasses.fields(self) if f.name != "models"}
         out["validation_errors"] = {f"{s:g}": e for s, e in self.validation_errors.items()}
         out["omitted_accuracy_before"] = self.omitted_accuracy_before
         out["omitted_accuracy_after"] = self.omitted_accuracy_after
@@ -976,15 +1090,19 @@ def omitted_digit_experiment(
     batch_size: int = 128,
     test_size: int | None = None,
     seed: int = 0,
+    teacher: keras.Model | None = None,
     progress: bool = False,
 ) -> OmittedDigitResult:
     """The paper's "mythical digit": distil a student on a transfer set without any ``omitted``, then raise that class's bias.
 
     1. ``train_size + validation_size`` class-balanced training images are drawn; the
-       last ``validation_size`` are held out from everything below.
+       last ``validation_size`` are held out from the student and its bias choice.
     2. A teacher (jitter and dropout, as :func:`build_teacher`, lighter than the
        paper's because it trains for a few epochs only) trains on the
-       ``train_size`` images, every digit included.
+       ``train_size`` images, every digit included; or, as in the paper, where
+       the omitted-digit student learns from the teacher of the main experiment,
+       ``teacher`` is a model already trained on every digit (the ``teacher_*``
+       and ``max_shift`` arguments are then unused).
     3. The student trains on those images *without* the omitted digit (the transfer
        set), on the true labels and the teacher's soft targets at ``temperature``.
     4. The bias of the omitted class in the student's last layer is raised by the
@@ -995,8 +1113,11 @@ def omitted_digit_experiment(
     The defaults run in well under a minute on a two-core CPU.
 
     Raises:
-        ValueError: a bad argument, named, before anything is trained.
+        ValueError: a bad argument, named, before anything is trained (``teacher``
+            not a Keras model included).
     """
+    if teacher is not None and not isinstance(teacher, keras.Model):
+        raise ValueError(f"teacher must be None or a trained keras.Model, got {type(teacher).__name__}")
     omitted = _check_class("omitted", omitted)
     train_size = _check_int("train_size", train_size, minimum=20)
     validation_size = _check_int("validation_size", validation_size, minimum=10)
@@ -1029,9 +1150,12 @@ def omitted_digit_experiment(
     recipe = PaperRecipe(teacher_hidden=teacher_hidden, teacher_dropout=teacher_dropout,
                          teacher_input_dropout=teacher_input_dropout, max_shift=max_shift,
                          teacher_epochs=teacher_epochs, batch_size=batch_size)
-    bar = runtime.progress_bar(teacher_epochs + student_epochs, f"distillation without the {omitted}s", unit="epoch", enabled=progress)
+    given = teacher is not None
+    n_epochs = student_epochs + (0 if given else teacher_epochs)
+    bar = runtime.progress_bar(n_epochs, f"distillation without the {omitted}s", unit="epoch", enabled=progress)
     with bar:
-        teacher, _ = train_teacher(x, y, recipe, seed=seed, bar=bar)
+        if teacher is None:
+            teacher, _ = train_teacher(x, y, recipe, seed=seed, bar=bar)
         x_transfer, y_transfer, logits_transfer = without_class(x, y, omitted, teacher_logits(teacher, x))
         student, _ = train_student(x_transfer, y_transfer, student_hidden, logits=logits_transfer,
                                    temperature=temperature, alpha=alpha, epochs=student_epochs,
@@ -1048,9 +1172,11 @@ def omitted_digit_experiment(
     teacher_all, teacher_omitted = errors(teacher)
     before, before_omitted = errors(student)
     after, after_omitted = errors(adjusted)
-    settings = dict(omitted=omitted, train_size=train_size, validation_size=validation_size,
-                    teacher_hidden=list(teacher_hidden), teacher_epochs=teacher_epochs,
-                    teacher_dropout=teacher_dropout, teacher_input_dropout=teacher_input_dropout, max_shift=max_shift,
+    teacher_settings: dict[str, Any] = (
+        dict(teacher=f"given: {teacher.name!r}, {costs.count_params(teacher):,} parameters") if given else
+        dict(teacher_hidden=list(teacher_hidden), teacher_epochs=teacher_epochs, teacher_dropout=teacher_dropout,
+             teacher_input_dropout=teacher_input_dropout, max_shift=max_shift))
+    settings = dict(omitted=omitted, train_size=train_size, validation_size=validation_size, **teacher_settings,
                     student_hidden=list(student_hidden), student_epochs=student_epochs, temperature=temperature,
                     alpha=alpha, bias_shifts=[float(s) for s in shifts], batch_size=batch_size, test_size=n_test,
                     seed=seed)
@@ -1059,4 +1185,5 @@ def omitted_digit_experiment(
         test_omitted=int(is_omitted.sum()), teacher_errors=teacher_all, teacher_errors_on_omitted=teacher_omitted,
         errors_before=before, errors_on_omitted_before=before_omitted, bias_shift=shift, errors_after=after,
         errors_on_omitted_after=after_omitted, validation_size=validation_size, validation_errors=val_errors,
-        settings=settings, seconds=time.perf_counter() - start)
+        settings=settings, seconds=time.perf_counter() - start,
+        models={"teacher": teacher, "student": student, "adjusted": adjusted})
