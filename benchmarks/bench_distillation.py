@@ -16,7 +16,16 @@ half when other work shares them)::
     python -m benchmarks --only distillation            # the same, through the runner
     python -m benchmarks.bench_distillation --seeds 0,1 # two seeds per student instead of three
     python -m benchmarks.bench_distillation --quick     # a smoke test in under a minute, prints only
+    python -m benchmarks.bench_distillation --quick --out /tmp/quick.json  # the smoke test's JSON, elsewhere
     python -m benchmarks.bench_distillation --plan      # epochs per model of the full run, trains nothing
+    python -m benchmarks.bench_distillation --sweep     # the earlier, smaller run: a temperature sweep
+
+``--sweep`` runs the book's earlier recording, kept for its temperature sweep: the chapter's
+experiment (:func:`dltips.distillation.distillation_experiment`) with a 2×1200 teacher
+trained 12 epochs without jitter and 2×64 students trained 20 epochs on all 60,000 images,
+distilled at T = 1, 2, 4, 8 and 20 (about 11 minutes of CPU time); it writes
+``benchmarks/results/distillation_sweep.json``. A ``--quick`` run never writes either
+recorded file: it prints its JSON, or writes it to the file ``--out`` names.
 """
 
 from __future__ import annotations
@@ -30,6 +39,16 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results" / "distillation.json"
+SWEEP_RESULTS = RESULTS.with_name("distillation_sweep.json")
+
+#: ``--sweep``: the earlier recording's settings of :func:`dltips.distillation.distillation_experiment`.
+SWEEP = dict(teacher_hidden=(1200, 1200), teacher_dropout=0.5, teacher_epochs=12, teacher_train_size=None,
+             student_hidden=(64, 64), student_epochs=20, student_train_size=None, alpha=0.1, temperature=4.0,
+             sweep_temperatures=(1, 2, 4, 8, 20), batch_size=128, timing_repeats=5)
+#: ``--sweep --quick``: tiny sizes, to check that it runs.
+SWEEP_QUICK = dict(teacher_hidden=(256, 256), teacher_dropout=0.3, teacher_epochs=1, teacher_train_size=2_000,
+                   student_hidden=(16, 16), student_epochs=2, student_train_size=1_000, alpha=0.1, temperature=4.0,
+                   sweep_temperatures=(1, 20), batch_size=128, timing_repeats=2)
 
 #: The omitted-digit experiment: its defaults (under a minute), in both modes but smaller when quick.
 OMITTED_QUICK = dict(train_size=1_000, validation_size=300, teacher_hidden=(64,), teacher_epochs=1,
@@ -67,7 +86,29 @@ def run(quick: bool = False, seeds: tuple[int, ...] | None = None) -> dict[str, 
     omitted = omitted_digit_experiment(**(OMITTED_QUICK if quick else {}), seed=0)
     out["omitted_digit"] = omitted.to_dict()
     out["omitted_digit"]["table"] = omitted.table().splitlines()
-    out["run"] = {
+    out["run"] = _run_record(quick, wall, cpu, load_before, "python -m benchmarks.bench_distillation"
+                             + (" --quick" if quick else "")
+                             + ("" if seeds is None else f" --seeds {','.join(map(str, seeds))}"))
+    return out
+
+
+def run_sweep(quick: bool = False) -> dict[str, Any]:
+    """The earlier, smaller recording (:data:`SWEEP`): :meth:`DistillationResult.to_dict` plus ``run``."""
+    import dltips
+
+    dltips.configure(seed=0)
+    from dltips.distillation import distillation_experiment
+
+    load_before = _load_average()
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = distillation_experiment(**(SWEEP_QUICK if quick else SWEEP), progress=True).to_dict()
+    out["run"] = _run_record(quick, wall, cpu, load_before,
+                             "python -m benchmarks.bench_distillation --sweep" + (" --quick" if quick else ""))
+    return out
+
+
+def _run_record(quick: bool, wall: float, cpu: float, load_before: list[float] | None, command: str) -> dict[str, Any]:
+    return {
         "quick": quick,
         "wall_seconds": round(time.perf_counter() - wall, 1),
         "cpu_seconds": round(time.process_time() - cpu, 1),
@@ -75,10 +116,8 @@ def run(quick: bool = False, seeds: tuple[int, ...] | None = None) -> dict[str, 
         "load_average_after": _load_average(),
         "machine": f"{platform.machine()}, {_cpu_count()} CPU cores, Python {platform.python_version()}",
         "versions": _versions(),
-        "command": "python -m benchmarks.bench_distillation" + (" --quick" if quick else "")
-        + ("" if seeds is None else f" --seeds {','.join(map(str, seeds))}"),
+        "command": command,
     }
-    return out
 
 
 #: Seconds per epoch over the 60,000 training images, measured on the book's 2-core machine
@@ -133,24 +172,37 @@ def _versions() -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a smoke test; prints, does not write the results file")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test; prints its JSON (or writes it to --out), never the recorded files")
     parser.add_argument("--plan", action="store_true", help="print the epochs each model trains, and stop")
     parser.add_argument("--seeds", type=_seeds, default=None,
                         help="comma-separated seeds for the students (default: the recipe's 0,1,2)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="the earlier, smaller run and its temperature sweep (writes distillation_sweep.json)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="the JSON file to write (default: results/distillation.json, "
+                             "results/distillation_sweep.json with --sweep; --quick: print)")
     args = parser.parse_args(argv)
+    recorded = SWEEP_RESULTS if args.sweep else RESULTS
+    if args.quick and args.out is not None and args.out.resolve() in (RESULTS.resolve(), SWEEP_RESULTS.resolve()):
+        parser.error(f"--quick never writes the recorded {args.out.name}: name another file with --out")
+    if args.sweep and (args.plan or args.seeds is not None):
+        parser.error("--sweep runs one seed and has no plan: it takes neither --plan nor --seeds")
     if args.plan:
         print(json.dumps(plan(quick=args.quick, seeds=args.seeds), indent=1))
         return
-    out = run(quick=args.quick, seeds=args.seeds)
+    out = run_sweep(quick=args.quick) if args.sweep else run(quick=args.quick, seeds=args.seeds)
     text = json.dumps(out, indent=1)
-    if args.quick:
+    target = args.out if args.out is not None else (None if args.quick else recorded)
+    if target is None:
         print(text)
         return
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS}")
-    print("\n".join(out["table"]))
-    print("\n".join(out["omitted_digit"]["table"]))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text + "\n", encoding="utf-8")
+    print(f"wrote {target}")
+    if not args.sweep:
+        print("\n".join(out["table"]))
+        print("\n".join(out["omitted_digit"]["table"]))
 
 
 if __name__ == "__main__":

@@ -142,8 +142,28 @@ def parallel_table(section: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def is_paper_distillation(section: dict[str, Any]) -> bool:
+    """Whether a distillation recording is the paper-sized run (``python -m benchmarks.bench_distillation``).
+
+    Older recordings (and ``--sweep``'s) hold one row per model under ``reports``.
+    """
+    return "students" in section and "teacher" in section
+
+
 def distillation_table(section: dict[str, Any]) -> str:
-    """Teacher and students: errors out of 10,000, parameters, saved size, inference time."""
+    """The recorded distillation run as a Markdown table.
+
+    The paper-sized recording: the teacher and both students (from scratch and distilled),
+    test errors out of 10,000 beside Hinton et al.'s, mean ± standard deviation and each
+    seed's errors, and the share of the scratch-to-teacher gap each distilled student
+    recovers (:meth:`dltips.distillation.PaperDistillationResult.rows`). An older
+    recording: one row per model with errors, parameters, saved size and inference time.
+    """
+    if is_paper_distillation(section):
+        from dltips.distillation import PaperDistillationResult
+        from dltips.tables import format_table
+
+        return format_table(PaperDistillationResult.from_dict(section).rows())
     rows = ["| model | test errors (of 10,000) | parameters | saved size | inference, 10,000 images |", "|---|---|---|---|---|"]
     order = ("teacher", "scratch", "pseudo_label", "distilled")  # the JSON file stores keys sorted
     reports = section["reports"]
@@ -153,6 +173,22 @@ def distillation_table(section: dict[str, Any]) -> str:
             f"{1000 * r['inference_seconds']:.1f} ms |"
         )
     return "\n".join(rows)
+
+
+def distillation_summary(section: dict[str, Any]) -> str:
+    """One line under the distillation table: the compression student's size and speed, the run's time and command."""
+    if not is_paper_distillation(section):
+        return (f"student/teacher parameters: 1/{1 / section['param_ratio']:.0f}; "
+                f"inference speed-up: {section['speedup']:.1f}x")
+    ratio, run = section["compression"], section.get("run", {})
+    chosen = section["chosen"]
+    line = (f"compression student: 1/{1 / ratio['param_ratio']:.0f} of the teacher's parameters, "
+            f"{ratio['speedup']:.1f}x faster inference; its T = {chosen['temperature']:g} and "
+            f"alpha = {chosen['alpha']:g} chosen on validation images")
+    if run:
+        line += (f"; recorded with `{run['command']}` in {run['wall_seconds'] / 60:.0f} min wall "
+                 f"({run['cpu_seconds'] / 60:.0f} min CPU, {run['machine']})")
+    return line
 
 
 def _section_figures(section_name: str, section: dict[str, Any]) -> dict[str, Any]:
