@@ -401,6 +401,10 @@ def test_tiny_omitted_digit_experiment(mnist_file):
     assert out["paper"]["errors_on_omitted_after"] == 14 and "models" not in out
     assert "bias of 3 raised" in result.table()
     assert set(result.models) == {"teacher", "student", "adjusted"}
+    rows = result.rows()
+    assert [r["test errors"] for r in rows] == [result.teacher_errors, result.errors_before, result.errors_after]
+    assert rows[2]["errors on 3s"] == result.errors_on_omitted_after and rows[1]["paper: on 3s"] == 133
+    assert rows[2]["3s right"] == f"{result.omitted_accuracy_after:.1%}"
 
 
 def test_omitted_digit_experiment_can_reuse_a_trained_teacher(mnist_file):

@@ -178,7 +178,7 @@ def distillation_experiment(
     teacher_epochs: int = 2,
     teacher_train_size: int | None = None,
     student_hidden: Sequence[int] = (64, 64),
-    student_epochs: int = 40,
+    student_epochs: int = 30,
     student_train_size: int | None = 3_000,
     alpha: float = 0.1,
     temperature: float = 4.0,

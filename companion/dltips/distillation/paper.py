@@ -984,8 +984,8 @@ def choose_bias_shift(
     cls = _check_class("cls", cls, logits.shape[-1])
     shifts = sorted(float(s) for s in shifts)
     if not shifts or not all(math.isfinite(s) for s in shifts):
-        raise ValueError("shifts must be a non-empty sequence of finite numbers, "
-                         f"got {shifts!r}")
+        raise ValueError("shifts must be a non-empty sequence of finite "
+                         f"numbers, got {shifts!r}")
     errors = {}
     for s in shifts:
         moved = logits.copy()
@@ -1041,6 +1041,21 @@ class OmittedDigitResult:
     def omitted_accuracy_after(self) -> float:
         """The same fraction after the bias is raised."""
         return 1.0 - self.errors_on_omitted_after / self.test_omitted
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The teacher, the student and the student with the raised bias, for :func:`dltips.tables.format_table`.
+
+        Columns: test errors, errors on the omitted digit, the share of its test images
+        classified correctly, and the paper's errors (overall, on the digit) where it has them.
+        """
+        p, c = PAPER_OMITTED_DIGIT, self.omitted
+        lines = [("teacher (saw every digit)", self.teacher_errors, self.teacher_errors_on_omitted, "–", "–"),
+                 (f"student, no {c} in its transfer set", self.errors_before, self.errors_on_omitted_before,
+                  p["errors_before"], p["errors_on_omitted_before"]),
+                 (f"same student, bias of {c} raised by {self.bias_shift:g}", self.errors_after,
+                  self.errors_on_omitted_after, p["errors_after"], p["errors_on_omitted_after"])]
+        return [{"model": name, "test errors": errors, f"errors on {c}s": on, f"{c}s right": f"{1 - on / self.test_omitted:.1%}",
+                 "paper: errors": paper, f"paper: on {c}s": paper_on} for name, errors, on, paper, paper_on in lines]
 
     def table(self) -> str:
         """Errors of the teacher and of the student before and after the bias shift, beside the paper's."""
