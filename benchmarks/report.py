@@ -191,6 +191,16 @@ def distillation_summary(section: dict[str, Any]) -> str:
     return line
 
 
+def plot_distillation(section: dict[str, Any]) -> Figure:
+    """The paper-sized recording as a figure: each student from scratch and distilled, per seed, beside the teacher and the paper."""
+    from dltips.distillation import PAPER_ERRORS, PaperDistillationResult, plot_student_errors
+
+    result = PaperDistillationResult.from_dict(section)
+    students = {s.name.replace(" (", "\n("): {"scratch": list(s.scratch.values()), "distilled": list(s.distilled.values())}
+                for s in result.students.values()}
+    return plot_student_errors(result.teacher_errors, students, paper=PAPER_ERRORS).figure
+
+
 def _section_figures(section_name: str, section: dict[str, Any]) -> dict[str, Any]:
     """Every figure of a section, the parallel section's speed-ups and calibration included."""
     if section_name == "descent":

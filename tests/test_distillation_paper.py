@@ -371,6 +371,7 @@ def test_the_performance_report_renders_both_layouts():
     table = report.distillation_table(recording)
     assert table.splitlines()[0] == "| model | paper | this run | per seed | gap recovered |"
     assert "| 2×800 (the paper's student), distilled (T = 20, α = 0.1) | 74 | 94.0 ± 2.8 | 96, 92 |" in table
+    assert len(report.plot_distillation(recording).axes[0].patches) == 4
     summary = report.distillation_summary(recording)
     assert "1/27 of the teacher's parameters" in summary and "--seeds 0,1" in summary
     older = json.loads(report.RESULTS.with_name("distillation_sweep.json").read_text())
