@@ -349,17 +349,20 @@ def parallel_table(section: dict[str, Any]) -> str:
 
 
 def distillation_table(section: dict[str, Any]) -> str:
-    """A Markdown table of the teacher and the students: test errors, parameters, saved size, inference time.
+    """A Markdown table of the earlier distillation recording: test errors, parameters, saved size, inference time.
+
+    The paper-sized recording (``recorded("distillation")``) has its own table,
+    :func:`dltips.distillation.recorded_table`.
 
     Args:
-        section: the ``distillation`` recording (or section of ``latest``).
+        section: the ``distillation_sweep`` recording (one row per model under ``reports``).
 
     Returns:
         The table in Markdown, teacher first.
 
     Example::
 
-        >>> print(distillation_table(recorded("distillation")).splitlines()[2].split("|")[1].strip())
+        >>> print(distillation_table(recorded("distillation_sweep")).splitlines()[2].split("|")[1].strip())
         teacher
     """
     rows = []
