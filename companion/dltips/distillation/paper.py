@@ -748,31 +748,11 @@ class PaperDistillationResult:
         return rows
 
     def table(self) -> str:
-        """The paper's table beside ours: test errors out of 10,000 (mean ± std over seeds for the students)."""
-        lines: list[tuple[str, str, str, str]] = [
-            (f"teacher ({_size_name(self.teacher['hidden'])}, jitter, dropout)", str(PAPER_ERRORS["teacher"]),
-             str(self.teacher_errors), "")]
-        for key, student in self.students.items():
-            for kind in ("scratch", "distilled"):
-                spread = _spread(list(getattr(student, kind).values()))
-                label = f"{student.name}, {kind}" + (
-                    f" T={student.temperature:g} α={student.alpha:g}" if kind == "distilled" else "")
-                gap = ""
-                if kind == "distilled":
-                    try:
-                        gap = f"{student.gap_recovered(self.teacher_errors):.0%}"
-                    except ValueError:
-                        gap = "n/a"
-                paper = str(PAPER_ERRORS[kind]) if key == "paper" else "–"
-                lines.append((label, paper, f"{spread['mean']:.1f} ± {spread['std']:.1f}", gap))
-        width = max(len(line[0]) for line in lines) + 2
-        head = f"{'model':<{width}}{'paper':>7}{'this run':>16}{'gap recovered':>15}"
-        rows = [head, "-" * len(head)]
-        rows += [f"{a:<{width}}{b:>7}{c:>16}{d:>15}" for a, b, c, d in lines]
-        rows.append(f"(test errors out of {self.recipe.test_size or 10_000:,}; students: mean ± std over seeds "
-                    f"{', '.join(map(str, self.recipe.seeds))}; the paper's gap recovered: "
-                    f"{gap_recovered(**PAPER_ERRORS):.0%})")
-        return "\n".join(rows)
+        """The paper's table beside ours as aligned text (:meth:`rows`), with a line saying how it was measured."""
+        note = (f"(test errors out of {self.recipe.test_size or 10_000:,}; students: mean ± std over seeds "
+                f"{', '.join(map(str, self.recipe.seeds))}; the paper's gap recovered: "
+                f"{gap_recovered(**PAPER_ERRORS):.0%})")
+        return format_table(self.rows(), style="text") + "\n" + note
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data."""
@@ -1064,24 +1044,12 @@ class OmittedDigitResult:
                  "paper: errors": paper, f"paper: on {c}s": paper_on} for name, errors, on, paper, paper_on in lines]
 
     def table(self) -> str:
-        """Errors of the teacher and of the student before and after the bias shift, beside the paper's."""
-        p = PAPER_OMITTED_DIGIT
-        c = self.omitted
-        lines = [
-            ("teacher (saw every digit)", self.teacher_errors, self.teacher_errors_on_omitted, "", ""),
-            (f"student, no {c} in its transfer set", self.errors_before, self.errors_on_omitted_before,
-             p["errors_before"], p["errors_on_omitted_before"]),
-            (f"same, bias of {c} raised by {self.bias_shift:g}", self.errors_after, self.errors_on_omitted_after,
-             p["errors_after"], p["errors_on_omitted_after"]),
-        ]
-        width = max(len(line[0]) for line in lines) + 2
-        rows = [f"{'':<{width}}{'errors':>8}{f'on {c}s':>8}{'paper':>8}{f'on {c}s':>8}"]
-        rows += [f"{a:<{width}}{b:>8}{d:>8}{e:>8}{f:>8}" for a, b, d, e, f in lines]
-        rows.append(
-            f"(test images: {self.test_size:,}, of which {self.test_omitted:,} {c}s; the paper: 10,000 and "
-            f"{p['test_threes']:,}; its bias shift {p['bias_shift']:g} was chosen on the test set, ours on "
-            f"{self.validation_size:,} held-out training images)")
-        return "\n".join(rows)
+        """Errors of the teacher and of the student before and after the bias shift, beside the paper's (:meth:`rows`)."""
+        p, c = PAPER_OMITTED_DIGIT, self.omitted
+        note = (f"(test images: {self.test_size:,}, of which {self.test_omitted:,} {c}s; the paper: 10,000 and "
+                f"{p['test_threes']:,}; its bias shift {p['bias_shift']:g} was chosen on the test set, ours on "
+                f"{self.validation_size:,} held-out training images)")
+        return format_table(self.rows(), style="text") + "\n" + note
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (shifts as strings)."""
