@@ -47,6 +47,7 @@ _BLOCKS = [  # removed before the text is cut into sentences
     re.compile(r"^\(.*?\)=\s*$", re.M),                    # labels
     re.compile(r"^#+ .*$", re.M),                          # headings
     re.compile(r"^\|[\s|:-]+\|\s*$", re.M),                # table rules
+    re.compile(r"^\s*\d+\.(?=\s)", re.M),                   # the numbers of a numbered list
 ]
 _INLINE = [  # removed from each sentence before its numbers are read
     re.compile(r"\$[^$\n]+\$"),                            # inline math
@@ -197,10 +198,19 @@ def executed_now(path: Path) -> list[dict]:
     return json.loads(json.dumps(notebook))["cells"]
 
 
+#: The Markdown pages whose prose is checked too (they have no code cells: their numbers are cited or allowed).
+MARKDOWN_PAGES = ("intro.md", "glossary.md")
+
+
 def pages() -> list[Path]:
-    """The pages whose prose is checked: the chapters, the landing page, the Performance page and the FAQ."""
+    """The pages whose prose is checked: every notebook (the chapters, the FAQ, the Performance page), the landing page."""
     chapters = ROOT / "chapters"
-    return sorted(chapters.glob("*.ipynb"))
+    return sorted(chapters.glob("*.ipynb")) + [chapters / name for name in MARKDOWN_PAGES]
+
+
+def markdown_page(path: Path) -> list[dict]:
+    """A Markdown page as one Markdown cell (it has no outputs to back a number)."""
+    return [{"cell_type": "markdown", "source": path.read_text(encoding="utf-8"), "metadata": {}}]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,7 +222,10 @@ def main(argv: list[str] | None = None) -> int:
     allowed = load_allowed()
     unbacked = []
     for path in args.notebooks or pages():
-        cells = executed_now(path) if args.execute else executed_from_cache(path)
+        if path.suffix == ".md":
+            cells = markdown_page(path)
+        else:
+            cells = executed_now(path) if args.execute else executed_from_cache(path)
         unbacked += check(path.stem, cells, allowed)
     for item in unbacked:
         print(item)
