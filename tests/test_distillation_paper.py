@@ -310,7 +310,8 @@ def test_tiny_paper_experiment_reports_the_table(mnist_file):
     assert "gap recovered" in result.table() and "2×32" in result.table()
 
 
-def _recorded(scratch=None, distilled=None, compact_scratch=None, compact_distilled=None, teacher_errors=80):
+def _recorded(scratch=None, distilled=None, compact_scratch=None, compact_distilled=None, teacher_errors=80,
+              seeds=(0, 1)):
     """A recording as the benchmark writes it (no training): two seeds, both students."""
     def student(name, hidden, params, t, a, sc, di):
         return StudentComparison(name=name, hidden=hidden, params=params, inference_seconds=0.01, temperature=t,
@@ -325,7 +326,7 @@ def _recorded(scratch=None, distilled=None, compact_scratch=None, compact_distil
                                      compact_scratch or {0: 190, 1: 200}, compact_distilled or {0: 170, 1: 172})},
         selection=[{"temperature": 4.0, "alpha": 0.5, "validation_errors": 160, "test_errors": 171}],
         sweep=[], chosen={"temperature": 4.0, "alpha": 0.5}, seconds_per_epoch={"teacher": 20.0},
-        wall_seconds=5000.0, cpu_seconds=9000.0, recipe=PaperRecipe(seeds=(0, 1)))
+        wall_seconds=5000.0, cpu_seconds=9000.0, recipe=PaperRecipe(seeds=seeds))
     out = json.loads(json.dumps(result.to_dict()))
     out["run"] = {"command": "python -m benchmarks.bench_distillation --seeds 0,1", "wall_seconds": 5000.0,
                   "cpu_seconds": 9000.0, "machine": "x86_64, 2 CPU cores"}
@@ -358,25 +359,38 @@ def test_verdicts_report_a_missed_target_and_overlapping_seeds():
     assert not result.students["paper"].separated() and result.students["compact"].separated()
 
 
+def test_a_one_seed_recording_states_no_spread():
+    result = PaperDistillationResult.from_dict(_recorded(
+        scratch={0: 140}, distilled={0: 96}, compact_scratch={0: 190}, compact_distilled={0: 170}, seeds=(0,)))
+    rows = result.rows()
+    assert rows[2]["this run"] == "96" and rows[2]["per seed"] == "96"
+    verdicts = {r["target"]: (r["measured"], r["verdict"]) for r in result.verdicts()}
+    key = "2×800: distilled better than scratch (one seed: the spread between seeds is not measured)"
+    assert verdicts[key] == ("distilled 96, scratch 140", "met")
+    assert "students: one seed, 0;" in result.table() and "±" not in result.table()
+
+
 def test_an_older_recording_is_refused_by_name():
     with pytest.raises(KeyError):
         PaperDistillationResult.from_dict({"reports": {}, "sweep": {}})
 
 
-def test_the_performance_report_renders_both_layouts():
-    from benchmarks import report
+def test_the_performance_page_renders_the_paper_sized_recording_and_refuses_the_earlier_one():
+    from dltips.distillation import paper
 
     recording = _recorded()
-    assert report.is_paper_distillation(recording)
-    table = report.distillation_table(recording)
+    assert paper.is_paper_recording(recording)
+    table = paper.recorded_table(recording)
     assert table.splitlines()[0] == "| model | paper | this run | per seed | gap recovered |"
     assert "| 2×800 (the paper's student), distilled (T = 20, α = 0.1) | 74 | 94.0 ± 2.8 | 96, 92 |" in table
-    assert len(report.plot_distillation(recording).axes[0].patches) == 4
-    summary = report.distillation_summary(recording)
+    assert len(paper.plot_recorded(recording).axes[0].patches) == 4
+    summary = paper.recorded_summary(recording)
     assert "1/27 of the teacher's parameters" in summary and "--seeds 0,1" in summary
-    older = json.loads(report.RESULTS.with_name("distillation_sweep.json").read_text())
-    assert not report.is_paper_distillation(older)
-    assert report.distillation_table(older).count("\n") == 5 and "speed-up" in report.distillation_summary(older)
+    older = dltips.recorded("distillation_sweep")
+    assert not paper.is_paper_recording(older)
+    for render in (paper.recorded_table, paper.recorded_summary, paper.plot_recorded):
+        with pytest.raises(ValueError, match="paper-sized run"):
+            render(older)
 
 
 def test_quick_benchmark_never_writes_the_recorded_files(tmp_path):

@@ -542,6 +542,11 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
     }
 
 
+def _span(values: Sequence[int]) -> str:
+    """``"92–96"`` for a sorted range of errors, ``"94"`` for one value."""
+    return f"{values[0]}" if values[0] == values[-1] else f"{values[0]}–{values[-1]}"
+
+
 @dataclasses.dataclass
 class StudentComparison:
     """One student architecture trained from scratch and distilled, once per seed, errors on the test set.
@@ -713,8 +718,10 @@ class PaperDistillationResult:
                         gap = f"{student.gap_recovered(self.teacher_errors):.0%}"
                     except ValueError:
                         gap = "n/a"
+                # one seed has no spread to state: its errors alone, not "± 0.0"
+                measured = f"{spread['mean']:.1f} ± {spread['std']:.1f}" if spread["n"] > 1 else f"{spread['mean']:.0f}"
                 rows.append({"model": label, "paper": PAPER_ERRORS[kind] if key == "paper" else "–",
-                             "this run": f"{spread['mean']:.1f} ± {spread['std']:.1f}",
+                             "this run": measured,
                              "per seed": ", ".join(str(errors[s]) for s in sorted(errors)), "gap recovered": gap})
         return rows
 
@@ -739,18 +746,21 @@ class PaperDistillationResult:
             value = target["value"]
             rows.append({"target": names[key], "measured": "n/a" if value is None else formats[key].format(value),
                          "verdict": "met" if target["met"] else "missed"})
+        one_seed = len(self.recipe.seeds) == 1
         for student in self.students.values():
             scratch, distilled = sorted(student.scratch.values()), sorted(student.distilled.values())
-            rows.append({"target": f"{student.name.split(' ')[0]}: distilled better than scratch on every seed, "
-                                   "beyond the seeds' spread",
-                         "measured": f"distilled {distilled[0]}–{distilled[-1]}, scratch {scratch[0]}–{scratch[-1]}",
+            target = ("distilled better than scratch (one seed: the spread between seeds is not measured)" if one_seed
+                      else "distilled better than scratch on every seed, beyond the seeds' spread")
+            rows.append({"target": f"{student.name.split(' ')[0]}: {target}",
+                         "measured": f"distilled {_span(distilled)}, scratch {_span(scratch)}",
                          "verdict": "met" if student.separated() else "missed"})
         return rows
 
     def table(self) -> str:
         """The paper's table beside ours as aligned text (:meth:`rows`), with a line saying how it was measured."""
-        note = (f"(test errors out of {self.recipe.test_size or 10_000:,}; students: mean ± std over seeds "
-                f"{', '.join(map(str, self.recipe.seeds))}; the paper's gap recovered: "
+        seeds = ", ".join(map(str, self.recipe.seeds))
+        students = f"mean ± std over seeds {seeds}" if len(self.recipe.seeds) > 1 else f"one seed, {seeds}"
+        note = (f"(test errors out of {self.recipe.test_size or 10_000:,}; students: {students}; the paper's gap recovered: "
                 f"{gap_recovered(**PAPER_ERRORS):.0%})")
         return format_table(self.rows(), style="text") + "\n" + note
 

@@ -306,10 +306,9 @@ def keras_l2_vs_weight_decay(
     weights directly), the two differ.
 
     Raises:
-<<<<<<< HEAD
         ValueError: ``lam`` negative, ``learning_rate`` not positive,
             ``momentum`` outside ``[0, 1)``, ``steps`` or ``batch_size`` not a
-            positive integer.
+            positive integer, ``seed`` not an integer >= 0.
 
     Example::
 
@@ -317,10 +316,6 @@ def keras_l2_vs_weight_decay(
         True
         >>> keras_l2_vs_weight_decay(1e-2, exclude_bias=False) > 1e-4
         True
-=======
-        ValueError: ``lam`` negative, ``learning_rate`` not positive, ``steps``
-            or ``batch_size`` not a positive integer, ``seed`` not an integer >= 0.
->>>>>>> main
     """
     lam = _check_lambda(lam, "lam")
     learning_rate = _check_positive(learning_rate, "learning_rate")
