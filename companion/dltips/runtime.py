@@ -121,8 +121,7 @@ def progress_bar(total: int, desc: str, *, unit: str = "run", enabled: bool = Tr
     Example::
 
         >>> with progress_bar(3, "epochs", unit="epoch", enabled=False) as bar:
-        ...     bar.update(3)
-        True
+        ...     _ = bar.update(3)  # with enabled=False, nothing is shown
     """
     from tqdm.std import tqdm
 
