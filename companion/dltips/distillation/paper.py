@@ -968,7 +968,8 @@ def choose_bias_shift(
         ``(best shift, errors for every shift)``.
 
     Raises:
-        ValueError: ``cls`` is not a class of ``logits``, or ``shifts`` is empty or not finite.
+        ValueError: ``cls`` is not a class of ``logits``, or ``shifts`` is not a non-empty sequence
+            of finite numbers.
 
     Example::
 
@@ -978,10 +979,10 @@ def choose_bias_shift(
     """
     logits, y = np.asarray(logits, np.float64), np.asarray(y)
     cls = _check_class("cls", cls, logits.shape[-1])
-    shifts = sorted(float(s) for s in shifts)
-    if not shifts or not all(math.isfinite(s) for s in shifts):
-        raise ValueError("shifts must be a non-empty sequence of finite "
-                         f"numbers, got {shifts!r}")
+    given = tuple(shifts) if isinstance(shifts, Iterable) and not isinstance(shifts, (str, bytes)) else ()
+    if not given or not all(_is_number(s) and math.isfinite(s) for s in given):
+        raise ValueError(f"shifts must be a non-empty sequence of finite numbers, got {shifts!r}")
+    shifts = sorted(float(s) for s in given)
     errors = {}
     for s in shifts:
         moved = logits.copy()
