@@ -187,6 +187,10 @@ class RandomShift(keras.layers.Layer):
 
     Input: ``(batch, height, width)`` or ``(batch, height, width, channels)`` images.
 
+    Raises:
+        ValueError: ``max_shift`` is not an integer >= 0, or ``seed`` is neither ``None``
+            nor an integer >= 0.
+
     Example::
 
         >>> x = np.zeros((1, 28, 28), "float32"); x[0, 14, 14] = 1
@@ -200,7 +204,7 @@ class RandomShift(keras.layers.Layer):
     def __init__(self, max_shift: int = 2, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_shift = _check_int("max_shift", max_shift, minimum=0)
-        self.seed = seed
+        self.seed = _check_optional_int("seed", seed, minimum=0)
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -261,6 +265,10 @@ class PaperRecipe:
         batch_size: mini-batch size for every model.
         train_size, test_size: ``None`` for all 60,000 / 10,000 images; smaller
             (a class-balanced training subset, the first test images) for smoke runs.
+
+    Raises:
+        ValueError: a bad setting, named with its accepted range (:meth:`validate`),
+            when the recipe is made or changed.
     """
 
     teacher_hidden: tuple[int, ...] = (1200, 1200)
@@ -377,7 +385,11 @@ def build_teacher(recipe: PaperRecipe | None = None, *, seed: int = 0) -> keras.
 
     Both the jitter and the dropout act only in training, so ``predict`` gives the
     plain network's logits.
+
+    Raises:
+        ValueError: ``seed`` is not an integer >= 0.
     """
+    seed = _check_int("seed", seed, minimum=0)
     recipe = recipe or PaperRecipe()
     inputs = keras.Input(shape=models.MNIST_SHAPE, name="image")
     shifted = RandomShift(recipe.max_shift, seed=seed, name="jitter")(inputs)
@@ -387,8 +399,13 @@ def build_teacher(recipe: PaperRecipe | None = None, *, seed: int = 0) -> keras.
 
 
 def build_student(hidden: Sequence[int], *, seed: int = 0, name: str = "student") -> keras.Model:
-    """A ReLU MLP without any regularization (the paper's students)."""
-    return models.mlp(_check_hidden("hidden", hidden), seed=seed, name=name)
+    """A ReLU MLP without any regularization (the paper's students).
+
+    Raises:
+        ValueError: ``hidden`` is not a non-empty sequence of integers >= 1, or ``seed``
+            is not an integer >= 0.
+    """
+    return models.mlp(_check_hidden("hidden", hidden), seed=_check_int("seed", seed, minimum=0), name=name)
 
 
 def _cosine_adam(learning_rate: float, epochs: int, n: int, batch_size: int) -> keras.optimizers.Optimizer:
@@ -438,6 +455,10 @@ def train_teacher(
     """Train :func:`build_teacher` on ``(x, y)`` with jitter, dropout and Adam with cosine decay.
 
     Returns the model and its history (``loss``, ``accuracy`` per epoch and ``seconds_per_epoch``).
+
+    Raises:
+        ValueError: ``epochs`` (when given) is not an integer >= 1, ``seed`` is not an
+            integer >= 0, or ``x`` and ``y`` differ in length; before anything is trained.
     """
     recipe = recipe or PaperRecipe()
     epochs = recipe.teacher_epochs if epochs is None else _check_int("epochs", epochs)
@@ -453,7 +474,12 @@ def train_teacher(
 
 
 def teacher_logits(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
-    """The teacher's logits for every image of ``x`` (no jitter, no dropout), computed once for all students."""
+    """The teacher's logits for every image of ``x`` (no jitter, no dropout), computed once for all students.
+
+    Raises:
+        ValueError: ``batch_size`` is not an integer >= 1.
+    """
+    batch_size = _check_int("batch_size", batch_size)
     return np.asarray(teacher.predict(x, batch_size=batch_size, verbose=0), dtype=np.float32)
 
 
@@ -486,6 +512,11 @@ def train_student(
 
     Returns:
         The student and its history (``loss`` per epoch, ``seconds_per_epoch``).
+
+    Raises:
+        ValueError: a bad ``hidden``, ``temperature``, ``alpha``, ``epochs``,
+            ``learning_rate``, ``batch_size`` or ``seed``, named, or ``x``, ``y`` and
+            ``logits`` of different lengths; before anything is trained.
     """
     hidden = _check_hidden("hidden", hidden)
     epochs = _check_int("epochs", epochs)
@@ -916,6 +947,9 @@ def paper_experiment(recipe: PaperRecipe | None = None, *, progress: bool = True
 def without_class(x: np.ndarray, y: np.ndarray, omitted: int, *extra: np.ndarray) -> tuple[np.ndarray, ...]:
     """``x``, ``y`` (and any ``extra`` arrays aligned with them) without the examples of class ``omitted``.
 
+    Raises:
+        ValueError: ``omitted`` is not a class label in ``0..9``.
+
     Example::
 
         >>> x, y = np.arange(6), np.array([0, 3, 1, 3, 2, 3])
@@ -968,7 +1002,8 @@ def choose_bias_shift(
         ``(best shift, errors for every shift)``.
 
     Raises:
-        ValueError: ``cls`` is not a class of ``logits``, or ``shifts`` is empty or not finite.
+        ValueError: ``cls`` is not a class of ``logits``, or ``shifts`` is not a non-empty sequence
+            of finite numbers.
 
     Example::
 
@@ -978,10 +1013,10 @@ def choose_bias_shift(
     """
     logits, y = np.asarray(logits, np.float64), np.asarray(y)
     cls = _check_class("cls", cls, logits.shape[-1])
-    shifts = sorted(float(s) for s in shifts)
-    if not shifts or not all(math.isfinite(s) for s in shifts):
-        raise ValueError("shifts must be a non-empty sequence of finite "
-                         f"numbers, got {shifts!r}")
+    given = tuple(shifts) if isinstance(shifts, Iterable) and not isinstance(shifts, (str, bytes)) else ()
+    if not given or not all(_is_number(s) and math.isfinite(s) for s in given):
+        raise ValueError(f"shifts must be a non-empty sequence of finite numbers, got {shifts!r}")
+    shifts = sorted(float(s) for s in given)
     errors = {}
     for s in shifts:
         moved = logits.copy()
@@ -1138,6 +1173,7 @@ def omitted_digit_experiment(
     test_size = _check_optional_int("test_size", test_size)
     if test_size is not None and test_size > _data.EXPECTED_SIZES["test"]:
         raise ValueError(f"test_size must be None or an integer in 1..10000, got {test_size!r}")
+    seed = _check_int("seed", seed, minimum=0)
 
     start = time.perf_counter()
     mnist = _data.load_mnist()
