@@ -391,7 +391,7 @@ def test_search_page_finds_a_chapter(visit, built_html):
 @pytest.mark.book
 def test_an_exercise_solution_opens_and_closes(visit, built_html):
     """A solution is hidden until the reader opens it, and hides again when closed (sphinx-exercise + togglebutton)."""
-    page = next(p for p in NOTEBOOK_PAGES if "solution" in (built_html / f"{p}.html").read_text(encoding="utf-8"))
+    page = next(p for p in NOTEBOOK_PAGES if "solution" in (built_html / p).read_text(encoding="utf-8"))
     visit.open(page)
     p = visit.page
     solution = p.locator("div.solution.dropdown").first
