@@ -24,7 +24,7 @@ PYTEST = $(BIN)/pytest
 TESTS ?= tests
 NOTEBOOKS ?= chapters/
 
-.PHONY: install browser-deps check lint doctest unit test test-no-browser test-notebooks book test-book-html bench strip clean help
+.PHONY: install browser-deps check lint doctest unit student test test-no-browser test-notebooks book test-book-html bench strip clean help
 
 help:
 	@echo "make book            build the book (executes the notebooks) into _build/html"
@@ -36,6 +36,7 @@ help:
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
 	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about 45 min)"
+	@echo "make student         the student edition (exercises, no solutions) in _build/student-edition"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 
 $(VENV)/.installed: pyproject.toml
@@ -76,7 +77,7 @@ test-notebooks: install
 # The rendered book in headless Chromium, the internal link check and the API page's coverage.
 # Reuses _build/html (in `make test`, the book just built); builds it if it is missing.
 test-book-html: install browser-deps
-	$(PYTEST) tests/test_book_html.py -m book
+	$(PYTEST) tests/test_book_html.py tests/test_numbers.py -m book
 
 # In this order: the browser test's dependencies (first, so that a machine that cannot install
 # them stops before the long steps), unit tests, notebooks under nbval (outside the repository,
@@ -91,6 +92,10 @@ book: install
 
 bench: install
 	$(PY) -m benchmarks
+
+# The student edition: the book's sources with every exercise and no solution (tools/student_edition.py).
+student: install
+	$(PY) tools/student_edition.py _build/student-edition
 
 strip: install
 	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN chapters/*.ipynb

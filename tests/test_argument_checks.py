@@ -77,6 +77,11 @@ SIZES = Range("layer sizes, integers >= 1", integer=True, wrap=lambda v: (4, v))
 POSITIVES = Range("numbers > 0", wrap=lambda v: (1.0, v))
 SIZE = Range("(width, height), numbers > 0", wrap=lambda v: (3.0, v))
 TEMPERATURE_KEYS = Range("temperatures > 0 as keys", wrap=lambda v: {1.0: 10, v: 12})
+UNITS = Range("numbers in [0, 1]", zero_ok=True, wrap=lambda v: (0.5, v))
+REALS = Range("finite numbers", negative_ok=True, zero_ok=True, wrap=lambda v: (1.0, v))
+SEEDS = Range("distinct integers >= 0 (NumPy seeds)", integer=True, zero_ok=True, wrap=lambda v: (1, v))
+CLASS = Range("a class label, an integer >= 0 below the number of classes", integer=True, zero_ok=True)
+SUBSET = Range("an integer in 20..54210 (a class-balanced subset of the training images)", integer=True)
 
 
 # --- the table: function -> (call with defaults, argument -> accepted range) --------------------
@@ -85,6 +90,7 @@ W = np.ones(3, "float32")
 X = np.random.default_rng(0).random((16, 4), dtype=np.float32)
 Y = np.arange(16) % 3
 LOGITS = np.array([[2.0, 0.0, -1.0]], "float32")
+IMAGES = np.zeros((16, 28, 28), "float32")  # for the paper-sized models, which take MNIST images
 
 
 class StartedWork(Exception):
@@ -121,6 +127,14 @@ def _with(key: str, function: Callable, *args: Any, **defaults: Any) -> Callable
     return lambda tiny, **bad: function(tiny[key], *args, **{**defaults, **bad})
 
 
+def _descent_step(tiny, **bad):
+    model = tiny["model"]
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    return descent.gradient_descent_step(model, loss, tf.constant(X[:4]), tf.constant(Y[:4]),
+                                         descent.make_velocities(model.trainable_variables),
+                                         **{"learning_rate": 0.1, "momentum": 0.9, **bad})
+
+
 def _sgd_update(tiny, **bad):
     w = [tf.Variable([1.0])]
     return descent.apply_sgd_update(w, [tf.constant([1.0])], descent.make_velocities(w),
@@ -129,6 +143,8 @@ def _sgd_update(tiny, **bad):
 
 TRAINING = dict(batch_size=4, learning_rate=0.1, epochs=1, momentum=0.0, seed=0)
 LOOP = dict(steps=2, global_batch_size=8, learning_rate=0.1, hidden=(4,), seed=0)
+OMITTED = dict(train_size=20, validation_size=10, teacher_hidden=(4,), teacher_epochs=1, student_hidden=(4,),
+               student_epochs=1, bias_shifts=(0.0, 1.0), batch_size=8, test_size=10, seed=0)
 
 TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
     # regularization
@@ -149,7 +165,8 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
                                                    decay=0.1), {"learning_rate": POSITIVE, "decay": NONNEGATIVE}),
     "regularization.keras_l2_vs_weight_decay": (
         _call(regularization.keras_l2_vs_weight_decay, lam=1e-3, learning_rate=0.1, steps=2, batch_size=4, seed=0),
-        {"lam": NONNEGATIVE, "learning_rate": POSITIVE, "steps": COUNT, "batch_size": COUNT, "seed": SEED}),
+        {"lam": NONNEGATIVE, "learning_rate": POSITIVE, "momentum": UNIT, "steps": COUNT, "batch_size": COUNT,
+         "seed": SEED}),
     "regularization.Variant": (_call(regularization.Variant, "v"),
                                {"l1": NONNEGATIVE, "l2": NONNEGATIVE, "dropout": RATE, "input_dropout": RATE}),
     "regularization.default_variants": (_call(regularization.default_variants),
@@ -209,6 +226,7 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
                                      {"steps_per_epoch": COUNT}),
     # descent
     "descent.apply_sgd_update": (_sgd_update, {"learning_rate": POSITIVE, "momentum": UNIT}),
+    "descent.gradient_descent_step": (_descent_step, {"learning_rate": POSITIVE, "momentum": UNIT}),
     "descent.epoch_batches": (_call(descent.epoch_batches, num_examples=10, batch_size=4, epoch=0, seed=0),
                               {"num_examples": COUNT, "batch_size": COUNT, "epoch": INDEX, "seed": SEED}),
     "descent.train_gradient_descent": (_with("model", descent.train_gradient_descent, x=X, y=Y, **TRAINING),
@@ -278,6 +296,45 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
         temperatures, [1.0, 1.0], [1.0, 0.5]), {"temperatures": POSITIVES}),
     "distillation.plot_temperature_sweep": (lambda tiny, sweep: distillation.plot_temperature_sweep(sweep),
                                             {"sweep": TEMPERATURE_KEYS}),
+    # distillation at the paper's size, and the omitted digit
+    "distillation.SoftTargetLoss": (_call(distillation.SoftTargetLoss, temperature=2.0, alpha=0.1),
+                                    {"temperature": POSITIVE, "alpha": UNIT}),
+    "distillation.PaperRecipe": (
+        _call(distillation.PaperRecipe.tiny),
+        {"teacher_hidden": SIZES, "teacher_input_dropout": RATE, "teacher_dropout": RATE, "max_shift": INDEX,
+         "teacher_epochs": COUNT, "teacher_learning_rate": POSITIVE, "student_hidden": SIZES, "temperature": POSITIVE,
+         "alpha": UNIT, "compact_hidden": SIZES, "compact_temperatures": POSITIVES, "compact_alphas": UNITS,
+         "student_sweep": POSITIVES, "student_epochs": COUNT, "compact_epochs": COUNT,
+         "student_learning_rate": POSITIVE, "validation_size": COUNT, "seeds": SEEDS, "batch_size": COUNT,
+         "train_size": SUBSET, "test_size": COUNT}),
+    "distillation.RandomShift": (_call(distillation.RandomShift, max_shift=2, seed=0),
+                                 {"max_shift": INDEX, "seed": SEED}),
+    "distillation.build_teacher": (_call(distillation.build_teacher, distillation.PaperRecipe.tiny(), seed=0),
+                                   {"seed": SEED}),
+    "distillation.build_student": (_call(distillation.build_student, hidden=(4,), seed=0),
+                                   {"hidden": SIZES, "seed": SEED}),
+    "distillation.train_teacher": (_call(distillation.train_teacher, IMAGES, Y, distillation.PaperRecipe.tiny(),
+                                         seed=0, epochs=1), {"seed": SEED, "epochs": COUNT}),
+    "distillation.teacher_logits": (_with("teacher", distillation.teacher_logits, X, batch_size=8),
+                                    {"batch_size": COUNT}),
+    "distillation.train_student": (
+        _call(distillation.train_student, IMAGES, Y, hidden=(4,), temperature=2.0, alpha=0.1, epochs=1,
+              learning_rate=0.1, batch_size=8, seed=0),
+        {"hidden": SIZES, "temperature": POSITIVE, "alpha": UNIT, "epochs": COUNT, "learning_rate": POSITIVE,
+         "batch_size": COUNT, "seed": SEED}),
+    "distillation.paper_experiment": (_call(distillation.paper_experiment, distillation.PaperRecipe.tiny(),
+                                            progress=False, timing_repeats=1), {"timing_repeats": COUNT}),
+    "distillation.without_class": (_call(distillation.without_class, X, Y, omitted=1), {"omitted": CLASS}),
+    "distillation.raise_class_bias": (_with("model", distillation.raise_class_bias, cls=1, shift=1.0),
+                                      {"cls": CLASS, "shift": REAL}),
+    "distillation.choose_bias_shift": (_call(distillation.choose_bias_shift, LOGITS, Y[:1], cls=1, shifts=(0.0, 1.0)),
+                                       {"cls": CLASS, "shifts": REALS}),
+    "distillation.omitted_digit_experiment": (
+        _call(distillation.omitted_digit_experiment, **OMITTED),
+        {"omitted": CLASS, "train_size": SUBSET, "validation_size": COUNT, "teacher_hidden": SIZES,
+         "teacher_epochs": COUNT, "teacher_dropout": RATE, "teacher_input_dropout": RATE, "max_shift": INDEX,
+         "student_hidden": SIZES, "student_epochs": COUNT, "temperature": POSITIVE, "alpha": UNIT,
+         "bias_shifts": REALS, "batch_size": COUNT, "test_size": COUNT, "seed": SEED}),
 }
 
 # Public names with no argument of their own to check, and numeric-looking arguments that are data, not
@@ -299,6 +356,9 @@ NOT_SETTINGS = {
     "distillation.DistillationResult": "a result",
     "distillation.ModelReport": "a result",
     "distillation.Distiller": "its numbers are compile's (Distiller.compile in the table)",
+    "distillation.PaperDistillationResult": "a result, made by paper_experiment",
+    "distillation.StudentComparison": "a result, made by paper_experiment",
+    "distillation.OmittedDigitResult": "a result, made by omitted_digit_experiment",
     "descent.plot_descent_paths.minimum": "a point to mark (data)",
     "descent.plot_descent_paths.limits": "axis limits, any numbers (data)",
     "parallel.plot_scaling.measured": "throughputs to draw (data)",
@@ -314,6 +374,14 @@ NOT_SETTINGS = {
     "distillation.plot_gradient_scale.with_t_squared": "norms to draw (data)",
     "distillation.plot_gradient_scale.without_t_squared": "norms to draw (data)",
     "distillation.plot_temperature_sweep.baselines": "error counts to draw (data)",
+    "distillation.plot_student_errors.teacher_errors": "an error count to draw (data)",
+    "distillation.plot_student_errors.students": "error counts to draw (data)",
+    "distillation.plot_student_errors.paper": "the paper's error counts to draw (data)",
+    "distillation.plot_bias_shift.validation_errors": "error counts to draw (data)",
+    "distillation.plot_bias_shift.chosen": "the shift to mark, one of validation_errors (data)",
+    "distillation.gap_recovered.scratch": "an error count (data)",
+    "distillation.gap_recovered.distilled": "an error count (data)",
+    "distillation.gap_recovered.teacher": "an error count (data)",
     "parallel.multiworker.train_multiworker.crash_worker": "an index checked against num_workers (see test_parallel)",
     "parallel.multiworker.train_multiworker.ports": "port numbers (see test_parallel_launcher)",
     "parallel.launcher.launch_workers.ports": "port numbers (see test_parallel_launcher)",

@@ -280,7 +280,7 @@ def test_report_prints_the_verdicts_of_a_run(tmp_path, capsys):
 
 
 def test_distillation_table_lists_the_teacher_first():
-    lines = recordings.distillation_table(recordings.recorded("distillation")).splitlines()
+    lines = recordings.distillation_table(recordings.recorded("distillation_sweep")).splitlines()
     assert lines[0].startswith("| model | test errors (of 10,000) |")
     assert [line.split("|")[1].strip() for line in lines[2:4]] == ["teacher", "student, scratch"]
 

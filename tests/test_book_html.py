@@ -386,3 +386,22 @@ def test_search_page_finds_a_chapter(visit, built_html):
     hrefs = visit.page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.href)")
     assert any("chapters/" in h for h in hrefs), hrefs
     assert not visit.errors and not visit.outside
+
+
+@pytest.mark.book
+def test_an_exercise_solution_opens_and_closes(visit, built_html):
+    """A solution is hidden until the reader opens it, and hides again when closed (sphinx-exercise + togglebutton)."""
+    page = next(p for p in NOTEBOOK_PAGES if "solution" in (built_html / p).read_text(encoding="utf-8"))
+    visit.open(page)
+    p = visit.page
+    solution = p.locator("div.solution.dropdown").first
+    body = solution.locator(".solution-content, section").first
+    solution.scroll_into_view_if_needed()
+    assert body.is_hidden(), "a solution must be hidden until the reader opens it"
+    solution.locator(".toggle-button, button").first.click()
+    body.wait_for(state="visible")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    solution.screenshot(path=str(SCREENSHOTS / "exercise-solution-open.png"))
+    solution.locator(".toggle-button, button").first.click()
+    body.wait_for(state="hidden")
+    assert not visit.errors, visit.errors

@@ -71,6 +71,25 @@ def test_apply_sgd_update_matches_keras_step_by_step(momentum, nesterov):
         assert _max_difference([v.numpy() for v in ours], [v.numpy() for v in theirs]) < 1e-6
 
 
+@pytest.mark.parametrize(("momentum", "nesterov"), [(0.0, False), (0.9, True)])
+def test_gradient_descent_step_is_one_keras_sgd_update_and_returns_the_objective_before_it(momentum, nesterov):
+    x, y = np.random.default_rng(2).random((16, 784), dtype=np.float32), np.arange(16) % 10
+    penalty = keras.regularizers.L2(1e-3)
+    ours, theirs = (mlp((8,), input_shape=(784,), kernel_regularizer=penalty, seed=0) for _ in range(2))
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    velocities = descent.make_velocities(ours.trainable_variables)
+    optimizer = keras.optimizers.SGD(0.1, momentum=momentum, nesterov=nesterov)
+    for _ in range(3):
+        expected = float(loss_fn(y, ours(x)) + tf.add_n(ours.losses))
+        objective = descent.gradient_descent_step(ours, loss_fn, x, y, velocities, learning_rate=0.1,
+                                                  momentum=momentum, nesterov=nesterov)
+        assert float(objective) == pytest.approx(expected, rel=1e-6)
+        with tf.GradientTape() as tape:
+            total = loss_fn(y, theirs(x, training=True)) + tf.add_n(theirs.losses)
+        optimizer.apply_gradients(zip(tape.gradient(total, theirs.trainable_variables), theirs.trainable_variables))
+    assert _max_difference(ours.get_weights(), theirs.get_weights()) < 1e-6
+
+
 def test_apply_sgd_update_refuses_a_momentum_keras_refuses():
     w = [tf.Variable([1.0])]
     v = descent.make_velocities(w)

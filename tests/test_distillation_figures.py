@@ -59,3 +59,33 @@ def test_plot_temperature_sweep_sorts_temperatures_and_draws_baselines():
 def test_plot_temperature_sweep_rejects_bad_input(sweep):
     with pytest.raises(ValueError):
         distillation.plot_temperature_sweep(sweep)
+
+
+def test_plot_temperature_sweep_adds_a_second_sweep_to_the_same_axes():
+    ax = distillation.plot_temperature_sweep({1.0: 300, 4.0: 250}, label="α = 0.1", ylabel="validation errors")
+    distillation.plot_temperature_sweep({1.0: 310, 4.0: 240}, label="α = 0.5", ax=ax)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["α = 0.1", "α = 0.5"]
+    assert ax.lines[0].get_color() != ax.lines[1].get_color() and ax.get_ylabel() == "validation errors"
+
+
+def test_plot_student_errors_draws_means_seeds_teacher_and_paper():
+    students = {"2×800": {"scratch": [140, 136], "distilled": [96, 92]},
+                "2×100": {"scratch": [190, 200], "distilled": [170, 172]}}
+    ax = distillation.plot_student_errors(80, students, paper={"teacher": 67, "scratch": 146, "distilled": 74})
+    assert sorted(p.get_height() for p in ax.patches) == [94, 138, 171, 195]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"scratch", "distilled", "one seed", "the paper", "teacher (80)", "the paper's teacher (67)"} <= set(labels)
+    crosses = [line for line in ax.lines if line.get_marker() == "X"]
+    assert sorted(float(line.get_ydata()[0]) for line in crosses) == [74, 146]
+    with pytest.raises(ValueError, match="both"):
+        distillation.plot_student_errors(80, {"2×800": {"scratch": [1]}})
+    with pytest.raises(ValueError, match="at least one"):
+        distillation.plot_student_errors(80, {})
+
+
+def test_plot_bias_shift_marks_the_chosen_shift():
+    ax = distillation.plot_bias_shift({0.0: 90, 1.0: 70, 2.0: 85}, 1.0)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [0.0, 1.0, 2.0])
+    assert ax.lines[1].get_ydata()[0] == 70 and "chosen: +1 (70 errors)" in ax.get_legend().get_texts()[0].get_text()
+    with pytest.raises(ValueError, match="chosen"):
+        distillation.plot_bias_shift({0.0: 90}, 1.0)

@@ -68,3 +68,28 @@ def test_plot_series_draws_one_line_per_series_with_labels():
         figures.plot_series({"a": [1, 2]}, x=[1, 2, 3])
     with pytest.raises(ValueError, match="at least one"):
         figures.plot_series({})
+
+
+def test_plot_bars_draws_one_labelled_bar_per_value_first_on_top():
+    ax = figures.plot_bars({"teacher": 0.98, "student": 0.95, "distilled": 0.96}, fmt="{:.0%}",
+                           xlim=(0.9, 1.0), highlight=["distilled"], xlabel="test accuracy")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["teacher", "student", "distilled"]
+    assert [round(p.get_width(), 2) for p in ax.patches] == [0.98, 0.95, 0.96]
+    assert ax.yaxis_inverted() and ax.get_xlim() == (0.9, 1.0) and ax.get_xlabel() == "test accuracy"
+    assert [t.get_text() for t in ax.texts] == ["98%", "95%", "96%"]
+    assert ax.patches[2].get_facecolor() != ax.patches[0].get_facecolor()
+
+
+def test_plot_bars_starts_positive_values_at_zero():
+    ax = figures.plot_bars({"a": 2.0, "b": 4.0})
+    assert ax.get_xlim()[0] == 0 and ax.get_xlim()[1] > 4.0
+
+
+@pytest.mark.parametrize(("values", "kwargs", "match"), [
+    ({}, {}, "at least one"),
+    ({"a": float("nan")}, {}, "finite"),
+    ({"a": 1.0}, {"highlight": ["b"]}, "not among"),
+])
+def test_plot_bars_rejects_what_it_cannot_draw(values, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        figures.plot_bars(values, **kwargs)

@@ -65,6 +65,32 @@ def test_mirrored_in_this_process_needs_the_devices(examples):
         mirrored.compare_with_single_device(x, y, num_replicas=4, global_batch_size=32)
 
 
+def test_synchronous_train_step_on_one_device_is_a_plain_sgd_step(examples):
+    import keras
+    import tensorflow as tf
+
+    from dltips.parallel import common
+
+    x, y = examples
+    strategy = tf.distribute.get_strategy()
+    model, reference = (common.build_model((8,), x.shape[1:], seed=1) for _ in range(2))
+    optimizer = keras.optimizers.SGD(0.1)
+    optimizer.build(model.trainable_variables)
+    step = multiworker.synchronous_train_step(strategy, model, optimizer, global_batch_size=32)
+    batches = multiworker.global_batches(strategy, x, y, 32)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for s in range(3):
+        xb, yb = x[32 * s : 32 * s + 32], y[32 * s : 32 * s + 32]
+        with tf.GradientTape() as tape:
+            expected = loss_fn(yb, reference(xb, training=True))
+        grads = tape.gradient(expected, reference.trainable_variables)
+        for w, g in zip(reference.trainable_variables, grads):
+            w.assign_sub(0.1 * g)
+        assert float(step(batches)) == pytest.approx(float(expected), rel=1e-5)
+    assert multiworker.max_abs_difference(model.get_weights(), reference.get_weights()) < 1e-6
+    assert int(optimizer.iterations) == 3
+
+
 def test_multiworker_loop_matches_single_device_training(examples):
     x, y = examples
     kwargs = dict(steps=20, global_batch_size=32, learning_rate=0.1, hidden=(16,), seed=3)

@@ -47,3 +47,18 @@ def test_compare_policies_reports_dtypes_and_loss_scaling():
         ("mixed_bfloat16", "bfloat16", "float32", False),
     ]
     assert all(r.timing.steps == 2 and 0.0 <= r.test_accuracy <= 1.0 for r in runs)
+
+
+def test_plot_policies_has_a_time_and_an_accuracy_panel_with_one_bar_per_policy():
+    from dltips import costs
+
+    runs = [precision.PolicyRun(p, "x", "float32", p == "mixed_float16", costs.EpochTiming(2.0 + i, 1.0 + i, 10, 640),
+                                0.9 + 0.01 * i) for i, p in enumerate(precision.POLICIES)]
+    fig = precision.plot_policies(runs)
+    time_ax, accuracy_ax = fig.axes
+    assert [t.get_text() for t in time_ax.get_xticklabels()] == list(precision.POLICIES)
+    assert len(time_ax.patches) == 2 * len(runs) and len(accuracy_ax.patches) == len(runs)
+    assert [round(p.get_height(), 2) for p in accuracy_ax.patches] == [0.9, 0.91, 0.92]
+    assert accuracy_ax.get_ylim()[0] == 0  # equal accuracies look equal
+    with pytest.raises(ValueError, match="runs"):
+        precision.plot_policies([])

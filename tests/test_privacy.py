@@ -67,6 +67,13 @@ def test_clipping_matches_a_per_example_loop(batch):
     assert (norms.numpy() > clip).any() and (norms.numpy() < clip * 50).all(), "the test should exercise clipping"
 
 
+def test_per_example_norms_are_the_global_norm_over_all_weights(batch):
+    model, x, y = batch
+    grads = _loop_gradients(model, x, y)
+    expected = np.sqrt(sum(np.sum(g.reshape(len(x), -1) ** 2, axis=1) for g in grads))
+    np.testing.assert_allclose(privacy.per_example_norms([tf.constant(g) for g in grads]), expected, rtol=1e-5)
+
+
 def test_small_gradients_are_left_alone(batch):
     model, x, y = batch
     grads = privacy.per_example_gradients(model, x, y)

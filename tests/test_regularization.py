@@ -178,6 +178,15 @@ def test_keras_l2_regularizer_and_keras_weight_decay_train_identically():
     assert reg.keras_l2_vs_weight_decay(1e-2, learning_rate=0.1, steps=8, batch_size=16) < 1e-6
 
 
+def test_keras_weight_decay_equals_l2_only_without_momentum_and_with_biases_excluded():
+    # Keras decays every variable, biases included, unless told otherwise ...
+    assert reg.keras_l2_vs_weight_decay(1e-2, learning_rate=0.1, steps=8, batch_size=16, exclude_bias=False) > 1e-4
+    # ... and with momentum the penalty's gradient goes through the velocity, the decay does not.
+    assert reg.keras_l2_vs_weight_decay(1e-2, learning_rate=0.1, momentum=0.9, steps=8, batch_size=16) > 1e-3
+    with pytest.raises(ValueError, match="momentum"):
+        reg.keras_l2_vs_weight_decay(1e-2, momentum=1.0)
+
+
 def test_keras_weight_decay_differs_from_l2_when_the_factor_two_is_forgotten():
     """Guards the factor 2: a test that cannot fail would not show the convention."""
     w, g = _random_weights(9)[3], _random_weights(10)[3]

@@ -38,16 +38,18 @@ SETTING = "DLTIPS_INSTALL"
 TAGS = ["remove-input"]
 
 TEMPLATE = '''\
-# Installs dltips, the book's companion package, where it is missing (Colab, a fresh environment).
-# The environment variable DLTIPS_INSTALL chooses what pip installs (a version, a wheel, a fork).
+# Installs dltips, the book's companion package, where it is missing (Colab).
+# DLTIPS_INSTALL chooses what pip installs (a version, a wheel, a fork).
 import importlib.util
 import os
 import subprocess
 import sys
 
 if importlib.util.find_spec("dltips") is None:
-    source = os.environ.get("DLTIPS_INSTALL", "dltips @ git+{repository}@v{version}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    default = "dltips @ git+{repository}@v{version}"
+    source = os.environ.get("DLTIPS_INSTALL", default)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source],
+                   check=True)
     importlib.invalidate_caches()
     print(f"installed dltips from {{source}}")'''
 

@@ -94,7 +94,7 @@ def recorded(name: str) -> dict[str, Any]:
     Example::
 
         >>> import dltips
-        >>> dltips.recorded("distillation")["settings"]["teacher_hidden"]
+        >>> dltips.recorded("distillation")["recipe"]["teacher_hidden"]
         [1200, 1200]
     """
     from dltips.recordings import recorded as _recorded

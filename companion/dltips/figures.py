@@ -1,4 +1,4 @@
-"""The figures every chapter shares: digits, mistakes, training histories, named series.
+"""The figures every chapter shares: digits, mistakes, training histories, named series, bars.
 
 Each technique keeps its own figures beside it (``dltips.regularization.figures``
 and so on); what is here belongs to no technique. Every function draws on a
@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-__all__ = ["plot_history", "plot_series", "show_digits", "show_mistakes"]
+__all__ = ["plot_bars", "plot_history", "plot_series", "show_digits", "show_mistakes"]
 
 
 def show_digits(
@@ -161,6 +161,66 @@ def plot_series(
             ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return ax
+
+
+def plot_bars(
+    values: Mapping[str, float],
+    *,
+    xlabel: str = "",
+    title: str = "",
+    fmt: str = "{:.3g}",
+    xlim: tuple[float, float] | None = None,
+    highlight: Sequence[str] = (),
+    ax: plt.Axes | None = None,
+) -> plt.Axes:
+    """One horizontal bar per entry of ``values`` (name → value), top to bottom, each labelled with its value.
+
+    For comparisons a table alone makes hard to take in: the accuracy of a few
+    models, the throughput of a few batch sizes.
+
+    Args:
+        values: name → value, drawn in this order from the top.
+        xlabel: what the values are (with their unit).
+        title: the panel's title.
+        fmt: how each value is written at the end of its bar, e.g. ``"{:.1%}"``.
+        xlim: the value axis's limits (default: from 0, or Matplotlib's choice
+            when a value is negative).
+        highlight: names whose bars are drawn in a second colour.
+        ax: the Axes to draw on (default: a new figure).
+
+    Raises:
+        ValueError: no values, a value that is not finite, or a highlighted name
+            that is not among them.
+
+    Example::
+
+        >>> ax = plot_bars({"teacher": 0.98, "student": 0.95}, fmt="{:.0%}", xlim=(0.9, 1.0))
+        >>> [t.get_text() for t in ax.get_yticklabels()]
+        ['teacher', 'student']
+    """
+    if not values:
+        raise ValueError("values must hold at least one named value")
+    numbers = np.array([float(v) for v in values.values()])
+    if not np.all(np.isfinite(numbers)):
+        raise ValueError(f"every value must be a finite number, got {dict(values)!r}")
+    unknown = [name for name in highlight if name not in values]
+    if unknown:
+        raise ValueError(f"highlight names {unknown!r} are not among the values {list(values)!r}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.45 * len(values) + 1.2))
+    names = list(values)
+    colors = ["tab:orange" if name in highlight else "tab:blue" for name in names]
+    bars = ax.barh(range(len(names)), numbers, color=colors)
+    ax.set_yticks(range(len(names)), labels=names)
+    ax.invert_yaxis()  # the first entry on top
+    ax.bar_label(bars, labels=[fmt.format(v) for v in numbers], padding=3, fontsize=8)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    elif numbers.min() >= 0:
+        ax.set_xlim(0, 1.15 * numbers.max() or 1.0)  # room for the labels
+    ax.set(xlabel=xlabel, title=title)
+    ax.grid(axis="x", alpha=0.3)
     return ax
 
 

@@ -104,15 +104,29 @@ def progress(
         >>> [name for name in progress(["none", "L2"], "regularizers", enabled=False)]
         ['none', 'L2']
     """
-    from tqdm.std import tqdm  # the text bar: no notebook widget, so the rendered book shows it too
-
     items = list(items)
-    with tqdm(total=len(items), desc=desc, unit="run", disable=not enabled, file=sys.stderr,
-              dynamic_ncols=True, mininterval=0) as bar:
+    with progress_bar(len(items), desc, enabled=enabled) as bar:
         for item in items:
             bar.set_postfix_str(label(item))
             yield item
             bar.update(1)
+
+
+def progress_bar(total: int, desc: str, *, unit: str = "run", enabled: bool = True) -> Any:
+    """A tqdm bar on stderr over ``total`` steps (runs, epochs), for work that :func:`progress` cannot iterate.
+
+    The text bar (no notebook widget), so the rendered book shows it too. Use it
+    as a context manager and call ``bar.update(n)``.
+
+    Example::
+
+        >>> with progress_bar(3, "epochs", unit="epoch", enabled=False) as bar:
+        ...     _ = bar.update(3)  # with enabled=False, nothing is shown
+    """
+    from tqdm.std import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True,
+                mininterval=0 if unit == "run" else 1.0)
 
 
 def keras_progress(desc: str, *, enabled: bool = True) -> list[Any]:

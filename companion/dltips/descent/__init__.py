@@ -1,7 +1,8 @@
 """Gradient descent from scratch: batch, stochastic and mini-batch, with momentum and Nesterov.
 
 * ``update``: the update rule (:func:`apply_sgd_update`), written as ``keras.optimizers.SGD``
-  writes it and tested against it, and :func:`objective_and_gradients`;
+  writes it and tested against it, :func:`objective_and_gradients` and one step of both,
+  :func:`gradient_descent_step`;
 * ``training``: the training loop :func:`train_gradient_descent` (one loop for the three
   variants: only the batch size changes) and its Keras reference :func:`train_with_keras_sgd`;
 * ``problems``: the article's ridge regression and a narrow valley to watch descent on;

@@ -12,7 +12,8 @@ mini-batch             anything in between          ``ceil(len(x) / batch_size)`
 
 Each update averages the gradient of the loss over one batch ``B`` and moves
 the weights against it with :func:`dltips.descent.apply_sgd_update`, the update
-rule that ``keras.optimizers.SGD`` applies (see ``dltips.descent.update``).
+rule that ``keras.optimizers.SGD`` applies: one
+:func:`~dltips.descent.gradient_descent_step` per batch (see ``dltips.descent.update``).
 
 Example::
 
@@ -40,7 +41,7 @@ import numpy as np
 import tensorflow as tf
 
 from dltips.checks import check_int, check_number
-from dltips.descent.update import LossFn, apply_sgd_update, make_velocities, objective_and_gradients, penalty
+from dltips.descent.update import LossFn, gradient_descent_step, make_velocities, penalty
 
 __all__ = ["DescentHistory", "epoch_batches", "train_gradient_descent", "train_with_keras_sgd"]
 
@@ -129,7 +130,10 @@ class DescentHistory:
         return float(self.eval_seconds[hits[0]]) if len(hits) else math.inf
 
 
-def epoch_batches(num_examples: int, batch_size: int, *, epoch: int, seed: int = 0, shuffle: bool = True) -> list[np.ndarray]:
+def epoch_batches(
+    num_examples: int, batch_size: int, *, epoch: int, seed: int = 0,
+    shuffle: bool = True,
+) -> list[np.ndarray]:
     """The example indices of each batch of one epoch, in order.
 
     The order is a permutation drawn from ``(seed, epoch)`` (or ``0..n-1`` when
@@ -152,8 +156,11 @@ def epoch_batches(num_examples: int, batch_size: int, *, epoch: int, seed: int =
     check_int("batch_size", batch_size)
     check_int("epoch", epoch, minimum=0)
     check_int("seed", seed, minimum=0)
-    order = np.random.default_rng([seed, epoch]).permutation(num_examples) if shuffle else np.arange(num_examples)
-    return [order[i : i + batch_size] for i in range(0, num_examples, batch_size)]
+    order = np.arange(num_examples)
+    if shuffle:  # a new order every epoch, the same for the same (seed, epoch)
+        order = np.random.default_rng([seed, epoch]).permutation(num_examples)
+    return [order[i : i + batch_size]
+            for i in range(0, num_examples, batch_size)]
 
 
 def _is_int(value: object) -> bool:
@@ -228,10 +235,10 @@ def train_gradient_descent(
     so an epoch has ``ceil(len(x) / batch_size)`` updates and uses every
     example exactly once.
 
-    Each update computes ``g``, the gradient of the batch's mean loss plus the
-    model's weight penalties (:func:`objective_and_gradients`, with
-    ``tf.GradientTape`` inside a ``tf.function``), then applies
-    :func:`apply_sgd_update`.
+    Each update is one :func:`~dltips.descent.gradient_descent_step` inside a
+    ``tf.function``: ``g``, the gradient of the batch's mean loss plus the
+    model's weight penalties (with ``tf.GradientTape``), then
+    :func:`~dltips.descent.apply_sgd_update`.
 
     Args:
         model: a built Keras model; its trainable weights are updated in place.
@@ -309,10 +316,8 @@ def _compiled_step(
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int32)])
     def train_step(indices: tf.Tensor) -> tf.Tensor:
-        objective, gradients = objective_and_gradients(model, loss_fn, tf.gather(x_all, indices), tf.gather(y_all, indices))
-        apply_sgd_update(variables, gradients, velocities, learning_rate=learning_rate, momentum=momentum,
-                         nesterov=nesterov)
-        return objective
+        return gradient_descent_step(model, loss_fn, tf.gather(x_all, indices), tf.gather(y_all, indices), velocities,
+                                     learning_rate=learning_rate, momentum=momentum, nesterov=nesterov)
 
     tic = time.perf_counter()
     step = train_step.get_concrete_function()

@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from dltips.checks import check_number
 
-__all__ = ["apply_sgd_update", "make_velocities", "objective_and_gradients", "penalty"]
+__all__ = ["apply_sgd_update", "gradient_descent_step", "make_velocities", "objective_and_gradients", "penalty"]
 
 LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]  # loss(y_true, y_pred) -> a scalar, averaged over the batch
 
@@ -78,26 +78,32 @@ def apply_sgd_update(
         >>> round(float(w[0]), 6), round(float(v[0][0]), 6)
         (0.8, -0.2)
     """
+    lr, mu = _check_update(variables, gradients, velocities,
+                           learning_rate, momentum)
+    if mu == 0:  # plain SGD: no velocity
+        for w, g in zip(variables, gradients):
+            w.assign_sub(g * lr)
+        return
+    for w, g, v in zip(variables, gradients, velocities):
+        v.assign(v * mu - g * lr)
+        if nesterov:
+            w.assign_add(v * mu - g * lr)
+        else:
+            w.assign_add(v)
+
+
+def _check_update(variables, gradients, velocities, learning_rate, momentum) -> tuple:
+    """``(learning_rate, momentum)`` checked, with one gradient (and velocity) per variable."""
     if not isinstance(momentum, tf.Tensor):
         # Keras's SGD refuses these too; a momentum of 2 would diverge without a word.
         momentum = check_number("momentum", momentum, low=0.0, high=1.0, high_open=False)
     if not isinstance(learning_rate, tf.Tensor):
         learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
-    lr = learning_rate
     if len(gradients) != len(variables):
         raise ValueError(f"gradients must have one entry per variable ({len(variables)}), got {len(gradients)}")
-    if momentum == 0:
-        for w, g in zip(variables, gradients):
-            w.assign_sub(g * lr)
-        return
-    if len(velocities) != len(variables):
+    if momentum != 0 and len(velocities) != len(variables):
         raise ValueError(f"velocities must have one entry per variable ({len(variables)}), got {len(velocities)}")
-    for w, g, v in zip(variables, gradients, velocities):
-        v.assign(v * momentum - g * lr)
-        if nesterov:
-            w.assign_add(v * momentum - g * lr)
-        else:
-            w.assign_add(v)
+    return learning_rate, momentum
 
 
 def penalty(model: keras.Model) -> tf.Tensor:
@@ -106,7 +112,7 @@ def penalty(model: keras.Model) -> tf.Tensor:
 
 
 def objective_and_gradients(
-    model: keras.Model, loss_fn: LossFn, x_batch: tf.Tensor, y_batch: tf.Tensor
+    model: keras.Model, loss_fn: LossFn, x_batch: tf.Tensor, y_batch: tf.Tensor,
 ) -> tuple[tf.Tensor, list[tf.Tensor]]:
     """The batch objective and its gradient ``g`` with respect to ``model.trainable_variables``.
 
@@ -115,5 +121,48 @@ def objective_and_gradients(
     quantity ``model.fit`` differentiates. Works eagerly and inside ``tf.function``.
     """
     with tf.GradientTape() as tape:
-        objective = loss_fn(y_batch, model(x_batch, training=True)) + penalty(model)
+        predictions = model(x_batch, training=True)
+        objective = loss_fn(y_batch, predictions) + penalty(model)
     return objective, tape.gradient(objective, model.trainable_variables)
+
+
+def gradient_descent_step(
+    model: keras.Model,
+    loss_fn: LossFn,
+    x_batch: tf.Tensor,
+    y_batch: tf.Tensor,
+    velocities: Sequence[tf.Variable] = (),
+    *,
+    learning_rate: float | tf.Tensor,
+    momentum: float = 0.0,
+    nesterov: bool = False,
+) -> tf.Tensor:
+    """One update of gradient descent on one batch; returns the batch's objective before the update.
+
+    The core of :func:`~dltips.descent.train_gradient_descent`: the gradient ``g``
+    of the batch's mean loss plus the weight penalties
+    (:func:`objective_and_gradients`), then the update
+    (:func:`apply_sgd_update`). Works eagerly and inside ``tf.function``.
+
+    Raises:
+        ValueError: a ``momentum`` outside ``[0, 1]`` or a ``learning_rate`` that
+            is not a finite number > 0 (as :func:`apply_sgd_update`).
+
+    Example::
+
+        >>> import numpy as np
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False)])
+        >>> model.set_weights([np.array([[1.0]], "float32")])
+        >>> mse = keras.losses.MeanSquaredError()
+        >>> x, y = np.array([[1.0]], "float32"), np.array([[0.0]], "float32")
+        >>> float(gradient_descent_step(model, mse, x, y, learning_rate=0.25))  # (1 - 0)²
+        1.0
+        >>> float(model.get_weights()[0][0, 0])  # 1 - 0.25 · 2·(1 - 0)
+        0.5
+    """
+    objective, gradients = objective_and_gradients(
+        model, loss_fn, x_batch, y_batch)
+    apply_sgd_update(model.trainable_variables, gradients, velocities,
+                     learning_rate=learning_rate, momentum=momentum,
+                     nesterov=nesterov)
+    return objective

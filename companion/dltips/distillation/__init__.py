@@ -9,6 +9,8 @@ the teacher's and the student's distributions softened at temperature :math:`T`.
   the article's method with its bug fixed;
 * ``experiment``: :func:`distillation_experiment`, the chapter's experiment and
   ``dltips run distillation``;
+* ``paper``: Hinton et al.'s MNIST recipe at full size (a jittered 2×1200 teacher, a 2×800
+  and a compression student, several seeds) and the omitted-digit experiment;
 * ``figures``: soft targets, the :math:`T^2` gradient scale, the temperature sweep.
 
 Every public name is importable from the package itself; the modules load on
@@ -25,7 +27,7 @@ Example::
 from dltips._lazy import attach
 from dltips.experiments import register
 
-__getattr__, __dir__ = attach(__name__, ("loss", "experiment", "figures"))
+__getattr__, __dir__ = attach(__name__, ("loss", "experiment", "paper", "figures"))
 
 register(
     "distillation",

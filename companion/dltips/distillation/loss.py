@@ -59,7 +59,15 @@ from keras import ops
 
 from dltips.checks import check_int, check_number
 
-__all__ = ["Distiller", "distillation_loss", "pseudo_label", "soft_loss_gradient_norm", "soft_targets"]
+__all__ = [
+    "Distiller",
+    "SoftTargetLoss",
+    "distillation_loss",
+    "pack_targets",
+    "pseudo_label",
+    "soft_loss_gradient_norm",
+    "soft_targets",
+]
 
 def _check_temperature(temperature: float) -> float:
     return check_number("temperature", temperature, low=0.0, low_open=True)
@@ -81,7 +89,8 @@ def soft_targets(logits: Any, temperature: float) -> Any:
         array([[0.665, 0.245, 0.09 ]], dtype=float32)
     """
     temperature = _check_temperature(temperature)
-    return ops.softmax(ops.convert_to_tensor(logits, "float32") / temperature, axis=-1)
+    z = ops.convert_to_tensor(logits, "float32")
+    return ops.softmax(z / temperature, axis=-1)
 
 
 def distillation_loss(
@@ -123,17 +132,16 @@ def distillation_loss(
         0.0
     """
     temperature = _check_temperature(temperature)
-    teacher, student = ops.convert_to_tensor(teacher_logits), ops.convert_to_tensor(student_logits)
-    dtype = keras.backend.result_type(teacher.dtype, student.dtype, "float32")  # float32 unless given float64
-    teacher = ops.cast(teacher, dtype) / temperature
-    student = ops.cast(student, dtype) / temperature
-    if tuple(teacher.shape) != tuple(student.shape):
+    z_t = ops.convert_to_tensor(teacher_logits)
+    z_s = ops.convert_to_tensor(student_logits)
+    if tuple(z_t.shape) != tuple(z_s.shape):
         raise ValueError(
-            f"teacher_logits and student_logits must have the same shape, got {tuple(teacher.shape)} "
-            f"and {tuple(student.shape)}"
-        )
-    log_p = ops.log_softmax(teacher, axis=-1)
-    log_q = ops.log_softmax(student, axis=-1)
+            "teacher_logits and student_logits must have the same shape, "
+            f"got {tuple(z_t.shape)} and {tuple(z_s.shape)}")
+    # float32, unless the logits come in float64
+    dtype = keras.backend.result_type(z_t.dtype, z_s.dtype, "float32")
+    log_p = ops.log_softmax(ops.cast(z_t, dtype) / temperature, axis=-1)
+    log_q = ops.log_softmax(ops.cast(z_s, dtype) / temperature, axis=-1)
     kl = ops.mean(ops.sum(ops.exp(log_p) * (log_p - log_q), axis=-1))
     return kl * temperature**2 if scale_by_t_squared else kl
 
@@ -287,14 +295,15 @@ class Distiller(keras.Model):
             ValueError: ``sample_weight`` is given (sample or class weights are not supported).
         """
         if sample_weight is not None:
-            raise ValueError("Distiller does not support sample_weight (class_weight or sample weights)")
+            raise ValueError("Distiller does not support sample_weight "
+                             "(class_weight or sample weights)")
         if y_pred is None:
-            y_pred = self(x, training=training)
-        teacher_logits = ops.stop_gradient(self.teacher(x, training=False))
+            y_pred = self(x, training=training)  # the student's logits
+        z_t = ops.stop_gradient(self.teacher(x, training=False))
         student_loss = self.student_loss_fn(y, y_pred)
-        soft_loss = self.distillation_loss_fn(teacher_logits, y_pred, self.temperature)
+        soft_loss = self.distillation_loss_fn(z_t, y_pred, self.temperature)
         loss = self.alpha * student_loss + (1.0 - self.alpha) * soft_loss
-        if self.student.losses:
+        if self.student.losses:  # the student's own penalties, if it has any
             loss = loss + ops.sum(self.student.losses)
         self.student_loss_tracker.update_state(student_loss)
         self.distillation_loss_tracker.update_state(soft_loss)
@@ -339,3 +348,65 @@ def pseudo_label(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000)
     if len(x) == 0:
         raise ValueError("x must hold at least one input")
     return np.argmax(teacher.predict(x, batch_size=batch_size, verbose=0), axis=-1)
+
+
+def pack_targets(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """``(n, 1 + classes)`` float32 targets for :class:`SoftTargetLoss`: the label, then the teacher's logits.
+
+    Raises:
+        ValueError: ``logits`` is not shaped ``(len(y), classes)``.
+
+    Example::
+
+        >>> pack_targets(np.array([3]), np.array([[0.5, 2.0]]))
+        array([[3. , 0.5, 2. ]], dtype=float32)
+    """
+    y, logits = np.asarray(y), np.asarray(logits)
+    if logits.ndim != 2 or len(logits) != len(y):
+        raise ValueError(f"logits must be shaped (len(y), classes) = ({len(y)}, classes), got {logits.shape}")
+    return np.concatenate([y.reshape(-1, 1).astype(np.float32), logits.astype(np.float32)], axis=1)
+
+
+@keras.saving.register_keras_serializable(package="dltips")
+class SoftTargetLoss(keras.losses.Loss):
+    """Hinton's loss with the teacher's logits precomputed and packed into the targets.
+
+    ``y_true`` is :func:`pack_targets`'s ``(batch, 1 + classes)`` array; the loss is
+    ``alpha · CE(y, z_s) + (1 − alpha) · distillation_loss(z_t, z_s, T)`` averaged over
+    the batch, the same number :class:`Distiller` computes when it calls the teacher
+    on the same images (the tests check it). A frozen teacher that sees the same
+    images every epoch gives the same logits every time: computing them once instead
+    of on every batch saves most of the time of distilling from a large teacher.
+
+    Args:
+        temperature: ``T > 0``.
+        alpha: weight of the hard-label loss, in ``[0, 1]``.
+
+    Raises:
+        ValueError: ``temperature <= 0`` or ``alpha`` outside ``[0, 1]``.
+
+    Example::
+
+        >>> loss = SoftTargetLoss(temperature=4.0, alpha=0.1)
+        >>> packed = pack_targets(np.array([0]), np.array([[3.0, 0.0]]))
+        >>> round(float(loss(packed, np.array([[3.0, 0.0]]))), 4)  # soft term 0: 0.1 · CE left
+        0.0049
+    """
+
+    def __init__(self, temperature: float = 20.0, alpha: float = 0.1, name: str = "soft_target_loss", **kwargs: Any) -> None:
+        super().__init__(name=name, **kwargs)
+        self.temperature = _check_temperature(temperature)
+        self.alpha = _check_alpha(alpha)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        """Hinton's loss on packed targets: hard labels and the teacher's logits side by side."""
+        labels = ops.cast(y_true[:, 0], "int32")
+        hard = ops.mean(keras.losses.sparse_categorical_crossentropy(labels, y_pred, from_logits=True))
+        if self.alpha == 1.0:
+            return hard
+        soft = distillation_loss(y_true[:, 1:], y_pred, self.temperature)
+        return self.alpha * hard + (1.0 - self.alpha) * soft
+
+    def get_config(self) -> dict[str, Any]:
+        """The loss's arguments, so a saved model restores it."""
+        return {**super().get_config(), "temperature": self.temperature, "alpha": self.alpha}

@@ -65,14 +65,18 @@ def fit_with_strategy(
 
     from dltips.models import compile_classifier
 
-    with strategy.scope():
-        model = compile_classifier(common.build_model(hidden, x.shape[1:], seed), keras.optimizers.SGD(learning_rate),
-                                   metrics=[])
-    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(global_batch_size, drop_remainder=True)
+    with strategy.scope():  # one copy of every weight on every device
+        model = common.build_model(hidden, x.shape[1:], seed)
+        optimizer = keras.optimizers.SGD(learning_rate)
+        compile_classifier(model, optimizer, metrics=[])
+    batches = tf.data.Dataset.from_tensor_slices((x, y)).batch(
+        global_batch_size, drop_remainder=True)  # global batches, in order
     start = time.perf_counter()
+    # fit splits each batch across the replicas and all-reduces the gradients
     history = model.fit(batches, epochs=epochs, verbose=0, shuffle=False)
     seconds = time.perf_counter() - start
-    return ([w.numpy() for w in model.weights], [float(v) for v in history.history["loss"]],
+    return ([w.numpy() for w in model.weights],
+            [float(v) for v in history.history["loss"]],
             int(model.optimizer.iterations.numpy()), seconds)
 
 

@@ -11,7 +11,8 @@ the update of single-device SGD with batch B. ``tf.nn.compute_average_loss``
 divides by the *global* batch size for exactly this reason, and the Keras
 optimizer all-reduces the gradients when it runs inside ``strategy.run``.
 
-:func:`train_custom_loop` is the loop; with the default strategy it is plain
+:func:`synchronous_train_step` is the step and :func:`train_custom_loop` the
+loop around it; with the default strategy it is plain
 single-device training (the reference), inside a worker process it runs under
 ``MultiWorkerMirroredStrategy``. It checkpoints every ``checkpoint_every`` steps
 and, when restarted with the same ``checkpoint_dir``, resumes from the last
@@ -111,6 +112,73 @@ def _is_chief(strategy: Any) -> bool:
     )
 
 
+def synchronous_train_step(
+    strategy: Any, model: Any, optimizer: Any, global_batch_size: int,
+) -> Callable[[Any], Any]:
+    """The step of synchronous data-parallel SGD: ``train_step(batches)`` runs one step, returns its loss.
+
+    Each replica takes its slice of the next global batch (from a distributed
+    iterator such as :func:`global_batches`), computes the gradient of *its
+    share of the global mean loss* (``tf.nn.compute_average_loss`` divides by
+    the global batch size ``B``, not by the slice's ``B/N``), and
+    ``optimizer.apply_gradients`` sums the replicas' gradients with an
+    all-reduce (``get_replica_context().all_reduce(SUM, ...)`` inside Keras)
+    before every replica applies the same update. The sum of the shares is
+    the gradient of the mean loss over the whole batch, so the step is the
+    single-device SGD step with batch ``B``. The returned loss is the global
+    mean (the replicas' shares summed). Under the default strategy (one
+    device) it is plain mini-batch SGD.
+
+    Args:
+        strategy: a ``tf.distribute`` strategy; the model and optimizer must
+            have been built in its ``scope()``.
+        model: a Keras model with logits outputs.
+        optimizer: a Keras optimizer built for ``model.trainable_variables``.
+        global_batch_size: ``B``, the examples of one step over all replicas.
+
+    Returns:
+        A ``tf.function`` taking the distributed iterator.
+
+    Example::
+
+        >>> import keras, tensorflow as tf
+        >>> from dltips.data import train_subset
+        >>> strategy = tf.distribute.get_strategy()
+        >>> model = common.build_model((8,), (28, 28), seed=0)
+        >>> optimizer = keras.optimizers.SGD(0.1)
+        >>> optimizer.build(model.trainable_variables)
+        >>> x, y = train_subset(64, seed=0)
+        >>> step = synchronous_train_step(strategy, model, optimizer, 32)
+        >>> batches = global_batches(strategy, x, y, 32)
+        >>> losses = [float(step(batches)) for _ in range(2)]
+        >>> int(optimizer.iterations)
+        2
+    """
+    import keras
+    import tensorflow as tf
+
+    loss_of_example = keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True, reduction=None)
+
+    def replica_step(x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        with tf.GradientTape() as tape:
+            per_example = loss_of_example(y, model(x, training=True))
+            loss = tf.nn.compute_average_loss(  # divided by B, not B/N
+                per_example, global_batch_size=global_batch_size)
+        grads = tape.gradient(loss, model.trainable_variables)
+        # Under a strategy, Keras first sums the replicas' gradients
+        # (all-reduce), then each replica applies the same update.
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss
+
+    @tf.function
+    def train_step(batches: Any) -> tf.Tensor:
+        per_replica_loss = strategy.run(replica_step, args=next(batches))
+        return strategy.reduce("SUM", per_replica_loss, axis=None)
+
+    return train_step
+
+
 def train_custom_loop(
     x: np.ndarray,
     y: np.ndarray,
@@ -164,7 +232,6 @@ def train_custom_loop(
         model = common.build_model(hidden, x.shape[1:], seed)
         optimizer = keras.optimizers.SGD(learning_rate)
         optimizer.build(model.trainable_variables)
-    loss_of_example = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
     manager = None
     scratch = None
@@ -182,19 +249,7 @@ def train_custom_loop(
         manager = tf.train.CheckpointManager(checkpoint, save_dir, max_to_keep=2)
     start_step = int(optimizer.iterations.numpy())  # the step counter lives in the checkpoint
 
-    def replica_step(xb: tf.Tensor, yb: tf.Tensor) -> tf.Tensor:
-        with tf.GradientTape() as tape:
-            per_example = loss_of_example(yb, model(xb, training=True))
-            loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch_size)
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))  # all-reduces the gradients
-        return loss
-
-    @tf.function
-    def train_step(iterator: Any) -> tf.Tensor:
-        per_replica_loss = strategy.run(replica_step, args=next(iterator))
-        return strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica_loss, axis=None)
-
+    train_step = synchronous_train_step(strategy, model, optimizer, global_batch_size)
     batches = global_batches(strategy, x, y, global_batch_size, start_step)
     losses: list[float] = []
     timed_from = time.perf_counter()

@@ -17,9 +17,10 @@ say that they were not judged.
 Example::
 
     >>> from dltips import recordings
-    >>> recordings.names()
-    ['book', 'descent', 'distillation', 'latest', 'overhead', 'parallel', 'startup']
-    >>> kd = recordings.recorded("distillation")
+    >>> recordings.names()  # doctest: +NORMALIZE_WHITESPACE
+    ['book', 'descent', 'distillation', 'distillation_sweep', 'latest', 'overhead',
+     'parallel', 'schedule_seeds', 'startup']
+    >>> kd = recordings.recorded("distillation_sweep")
     >>> kd["reports"]["teacher"]["errors"] < kd["reports"]["scratch"]["errors"]
     True
 """
@@ -98,10 +99,10 @@ def recorded(name: str) -> dict[str, Any]:
         >>> run = dltips.recorded("parallel")
         >>> sorted(run["speedup_2_workers"])
         ['large (MLP 784-1024-1024-10)', 'small (MLP 784-128-10)']
-        >>> dltips.recorded("paralel")
+        >>> dltips.recorded("paralel")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        ValueError: no recording named 'paralel'; the recordings are: book, descent, distillation, latest, overhead, parallel, startup
+        ValueError: no recording named 'paralel'; the recordings are: book, descent, ..., parallel, schedule_seeds, startup
     """
     available = names()
     if name not in available:
@@ -349,17 +350,20 @@ def parallel_table(section: dict[str, Any]) -> str:
 
 
 def distillation_table(section: dict[str, Any]) -> str:
-    """A Markdown table of the teacher and the students: test errors, parameters, saved size, inference time.
+    """A Markdown table of the earlier distillation recording: test errors, parameters, saved size, inference time.
+
+    The paper-sized recording (``recorded("distillation")``) has its own table,
+    :func:`dltips.distillation.recorded_table`.
 
     Args:
-        section: the ``distillation`` recording (or section of ``latest``).
+        section: the ``distillation_sweep`` recording (one row per model under ``reports``).
 
     Returns:
         The table in Markdown, teacher first.
 
     Example::
 
-        >>> print(distillation_table(recorded("distillation")).splitlines()[2].split("|")[1].strip())
+        >>> print(distillation_table(recorded("distillation_sweep")).splitlines()[2].split("|")[1].strip())
         teacher
     """
     rows = []

@@ -40,6 +40,7 @@ from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
 from dltips import models as _models
 from dltips.checks import check_int, check_number, check_rate
@@ -86,7 +87,9 @@ def _weight_list(weights: TensorLike | Sequence[TensorLike]) -> list[TensorLike]
 # --------------------------------------------------------------------------- penalties
 
 
-def l1_penalty(weights: TensorLike | Sequence[TensorLike], lam: float) -> TensorLike:
+def l1_penalty(
+    weights: TensorLike | Sequence[TensorLike], lam: float
+) -> TensorLike:
     """The L1 (lasso) penalty ``λ · Σ|w|`` summed over one tensor or a list of tensors.
 
     Equals ``keras.regularizers.L1(lam)`` applied to each tensor and summed.
@@ -102,15 +105,12 @@ def l1_penalty(weights: TensorLike | Sequence[TensorLike], lam: float) -> Tensor
         1.5
     """
     lam = _check_lambda(lam, "lam")
-    ws = _weight_list(weights)
-    terms = [keras.ops.sum(keras.ops.absolute(w)) for w in ws]
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return keras.ops.cast(lam, total.dtype) * total
+    return lam * sum(ops.sum(ops.absolute(w)) for w in _weight_list(weights))
 
 
-def l2_penalty(weights: TensorLike | Sequence[TensorLike], lam: float) -> TensorLike:
+def l2_penalty(
+    weights: TensorLike | Sequence[TensorLike], lam: float
+) -> TensorLike:
     """The L2 (ridge, weight-decay) penalty ``λ · Σw²`` over one tensor or a list of tensors.
 
     Note the *squared* norm: ``Σw² = ‖w‖²``, not ``‖w‖ = sqrt(Σw²)``. Equals
@@ -129,15 +129,12 @@ def l2_penalty(weights: TensorLike | Sequence[TensorLike], lam: float) -> Tensor
         2.5
     """
     lam = _check_lambda(lam, "lam")
-    ws = _weight_list(weights)
-    terms = [keras.ops.sum(keras.ops.square(w)) for w in ws]
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    return keras.ops.cast(lam, total.dtype) * total
+    return lam * sum(ops.sum(ops.square(w)) for w in _weight_list(weights))
 
 
-def elastic_net_penalty(weights: TensorLike | Sequence[TensorLike], l1: float, l2: float) -> TensorLike:
+def elastic_net_penalty(
+    weights: TensorLike | Sequence[TensorLike], l1: float, l2: float
+) -> TensorLike:
     """The elastic-net penalty ``λ1 · Σ|w| + λ2 · Σw²`` (Zou & Hastie, 2005).
 
     Equals ``keras.regularizers.L1L2(l1=l1, l2=l2)`` summed over the tensors.
@@ -193,7 +190,9 @@ def keras_to_article_lambda(lam: float, m: int) -> float:
 # --------------------------------------------------------------------------- dropout
 
 
-def dropout(x: TensorLike, rate: float, *, training: bool, seed: int | None = None) -> TensorLike:
+def dropout(
+    x: TensorLike, rate: float, *, training: bool, seed: int | None = None
+) -> TensorLike:
     """Inverted dropout: zero each entry with probability ``rate``, scale the rest by ``1/(1 − rate)``.
 
     The scaling keeps the expectation unchanged (``E[dropout(x)] = x``), so at
@@ -219,12 +218,12 @@ def dropout(x: TensorLike, rate: float, *, training: bool, seed: int | None = No
     rate = _check_rate(rate)
     if seed is not None:
         check_int("seed", seed, minimum=-(2**63))
-    x = keras.ops.convert_to_tensor(x)
+    x = ops.convert_to_tensor(x)
     if not training or rate == 0.0:
         return x
-    uniform = keras.random.uniform(keras.ops.shape(x), dtype=x.dtype, seed=seed)
-    keep = keras.ops.cast(uniform >= rate, x.dtype)
-    return x * keep / keras.ops.cast(1.0 - rate, x.dtype)
+    uniform = keras.random.uniform(ops.shape(x), dtype=x.dtype, seed=seed)
+    keep = ops.cast(uniform >= rate, x.dtype)  # 1 with probability 1 - rate
+    return x * keep / ops.cast(1.0 - rate, x.dtype)
 
 
 # --------------------------------------------------------------------------- weight decay
@@ -247,7 +246,9 @@ def l2_to_weight_decay(lam: float) -> float:
     return 2.0 * _check_lambda(lam, "lam")
 
 
-def sgd_step_l2(weights: TensorLike, grad: TensorLike, learning_rate: float, lam: float) -> TensorLike:
+def sgd_step_l2(
+    weights: TensorLike, grad: TensorLike, learning_rate: float, lam: float
+) -> TensorLike:
     """One plain SGD step on ``loss + λ·Σw²``: ``w ← w − η (∇L + 2λw)``.
 
     ``grad`` is ``∇L``, the gradient of the data loss alone.
@@ -257,11 +258,13 @@ def sgd_step_l2(weights: TensorLike, grad: TensorLike, learning_rate: float, lam
     """
     eta = _check_positive(learning_rate, "learning_rate")
     lam = _check_lambda(lam, "lam")
-    w = keras.ops.convert_to_tensor(weights)
-    return w - eta * (keras.ops.convert_to_tensor(grad) + 2.0 * lam * w)
+    w, g = ops.convert_to_tensor(weights), ops.convert_to_tensor(grad)
+    return w - eta * (g + 2.0 * lam * w)
 
 
-def sgd_step_weight_decay(weights: TensorLike, grad: TensorLike, learning_rate: float, decay: float) -> TensorLike:
+def sgd_step_weight_decay(
+    weights: TensorLike, grad: TensorLike, learning_rate: float, decay: float
+) -> TensorLike:
     """One SGD step with decoupled weight decay: ``w ← (1 − η·decay) w − η ∇L``.
 
     With ``decay = 2λ`` (:func:`l2_to_weight_decay`) this equals
@@ -273,32 +276,50 @@ def sgd_step_weight_decay(weights: TensorLike, grad: TensorLike, learning_rate: 
     """
     eta = _check_positive(learning_rate, "learning_rate")
     decay = _check_lambda(decay, "decay")
-    w = keras.ops.convert_to_tensor(weights)
-    return (1.0 - eta * decay) * w - eta * keras.ops.convert_to_tensor(grad)
+    w, g = ops.convert_to_tensor(weights), ops.convert_to_tensor(grad)
+    return (1.0 - eta * decay) * w - eta * g
 
 
 def keras_l2_vs_weight_decay(
     lam: float = 1e-3,
     *,
     learning_rate: float = 0.1,
+    momentum: float = 0.0,
+    exclude_bias: bool = True,
     steps: int = 20,
     batch_size: int = 32,
     seed: int = 0,
 ) -> float:
     """Train two copies of a tiny MLP on the same batches and return the largest weight difference.
 
-    One copy has ``kernel_regularizer=L2(lam)`` and ``SGD(learning_rate)``; the
-    other has no regularizer and ``SGD(learning_rate, weight_decay=2·lam)``
-    with biases excluded from the decay (Keras regularizers penalize kernels
-    only). If the two conventions match, the returned maximum absolute
-    difference is at float32 rounding level.
+    One copy has ``kernel_regularizer=L2(lam)`` and ``SGD(learning_rate, momentum)``;
+    the other has no regularizer and ``SGD(learning_rate, momentum,
+    weight_decay=2·lam)``. Keras regularizers penalize kernels only, while
+    ``weight_decay`` decays *every* variable, biases included, unless told
+    otherwise: with ``exclude_bias=True`` (the default) the biases are excluded
+    with ``optimizer.exclude_from_weight_decay(var_names=["bias"])``.
+
+    With plain SGD (``momentum=0``) and biases excluded the two trainings are
+    the same, and the returned maximum absolute difference is at float32
+    rounding level. With biases decayed, or with momentum (which carries the
+    penalty's gradient ``2λw`` in its velocity but applies the decay to the
+    weights directly), the two differ.
 
     Raises:
-        ValueError: ``lam`` negative, ``learning_rate`` not positive, ``steps``
-            or ``batch_size`` not a positive integer, ``seed`` not an integer >= 0.
+        ValueError: ``lam`` negative, ``learning_rate`` not positive,
+            ``momentum`` outside ``[0, 1)``, ``steps`` or ``batch_size`` not a
+            positive integer, ``seed`` not an integer >= 0.
+
+    Example::
+
+        >>> keras_l2_vs_weight_decay(1e-2) < 1e-6
+        True
+        >>> keras_l2_vs_weight_decay(1e-2, exclude_bias=False) > 1e-4
+        True
     """
     lam = _check_lambda(lam, "lam")
     learning_rate = _check_positive(learning_rate, "learning_rate")
+    momentum = check_number("momentum", momentum, low=0.0, high=1.0)
     steps = _check_count(steps, "steps")
     batch_size = _check_count(batch_size, "batch_size")
     check_int("seed", seed, minimum=0)
@@ -309,9 +330,11 @@ def keras_l2_vs_weight_decay(
     def build(regularizer: keras.regularizers.Regularizer | None) -> keras.Model:
         return _models.mlp((16,), input_shape=(20,), num_classes=3, kernel_regularizer=regularizer, seed=seed)
 
-    penalized = _models.compile_classifier(build(keras.regularizers.L2(lam)), keras.optimizers.SGD(learning_rate))
-    decayed_opt = keras.optimizers.SGD(learning_rate, weight_decay=l2_to_weight_decay(lam))
-    decayed_opt.exclude_from_weight_decay(var_names=["bias"])
+    penalized = _models.compile_classifier(
+        build(keras.regularizers.L2(lam)), keras.optimizers.SGD(learning_rate, momentum=momentum))
+    decayed_opt = keras.optimizers.SGD(learning_rate, momentum=momentum, weight_decay=l2_to_weight_decay(lam))
+    if exclude_bias:
+        decayed_opt.exclude_from_weight_decay(var_names=["bias"])
     decayed = _models.compile_classifier(build(None), decayed_opt)
     for model in (penalized, decayed):
         model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)

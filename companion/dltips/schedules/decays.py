@@ -13,7 +13,7 @@ factory                   formula (``t`` = step)                          Keras 
 ``constant``              ``α0`` (no decay at all)                        a plain float learning rate
 ``exponential_decay``     ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
 ``linear_decay``          ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
-``step_decay``            ``α0 · γ^⌊t/k⌋``                                ``PiecewiseConstantDecay``
+``step_decay``            ``α0 · γ^⌊t/k⌋``                                ``ExponentialDecay(staircase=True)``
 ``inverse_time_decay``    ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
 ``cosine_decay``          linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
 ========================  ==============================================  ====================================
@@ -63,18 +63,25 @@ __all__ = [
 _DTYPE = "float32"
 
 
-def _check_number(
-    name: str, value: Any, *, low: float, high: float = math.inf, low_open: bool, high_open: bool = True
-) -> float:
-    return check_number(name, value, low=low, high=high, low_open=low_open, high_open=high_open)
+def _positive(name: str, value: Any) -> float:
+    return check_number(name, value, low=0.0, low_open=True)
 
 
-def _check_steps(name: str, value: Any, *, minimum: int) -> int:
-    return check_int(name, value, minimum=minimum)
+def _fraction(name: str, value: Any) -> float:
+    # A decay factor: in (0, 1].
+    return check_number(name, value, low=0.0, high=1.0, low_open=True, high_open=False)
+
+
+def _between(name: str, value: Any, low: float, high: float) -> float:
+    return check_number(name, value, low=low, high=high, high_open=False)
 
 
 def _step_as_float(step: Any) -> Any:
     return ops.cast(step, _DTYPE)
+
+
+def _rate(value: float) -> Any:
+    return ops.convert_to_tensor(value, _DTYPE)
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -89,7 +96,8 @@ class Constant(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
@@ -104,9 +112,10 @@ class Constant(keras.optimizers.schedules.LearningRateSchedule):
 class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
     """``α_t = α0 · γ^(t/s)``: the rate is multiplied by ``γ`` every ``s`` steps, smoothly.
 
-    With ``staircase=True`` the exponent is ``⌊t/s⌋``, so the rate drops in steps
-    (then it is :class:`StepDecay` with ``step_size=s``).
-    Agrees with ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)``.
+    With ``staircase=True`` the exponent is ``⌊t/s⌋``, so the rate drops all at
+    once every ``s`` steps: that is step decay (:class:`StepDecay` with
+    ``step_size=s``). Agrees with
+    ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)``.
 
     Example: ``ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)`` is 0.025.
 
@@ -115,28 +124,28 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
             ``decay_rate`` outside ``(0, 1]``.
     """
 
-    def __init__(self, initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
-        self.decay_rate = _check_number("decay_rate", decay_rate, low=0.0, high=1.0, low_open=True, high_open=False)
-        self.decay_steps = _check_number("decay_steps", decay_steps, low=0.0, low_open=True)
+    def __init__(self, initial_learning_rate: float, decay_rate: float,
+                 decay_steps: float, staircase: bool = False):
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
+        self.decay_rate = _fraction("decay_rate", decay_rate)
+        self.decay_steps = _positive("decay_steps", decay_steps)
         self.staircase = bool(staircase)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
         exponent = _step_as_float(step) / self.decay_steps
-        if self.staircase:
+        if self.staircase:  # whole intervals only: the rate drops in steps
             exponent = ops.floor(exponent)
-        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
-        return initial_learning_rate * ops.power(ops.cast(self.decay_rate, _DTYPE), exponent)
+        gamma = ops.cast(self.decay_rate, _DTYPE)
+        return _rate(self.initial_learning_rate) * ops.power(gamma, exponent)
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_rate": self.decay_rate,
-            "decay_steps": self.decay_steps,
-            "staircase": self.staircase,
-        }
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_rate": self.decay_rate,
+                "decay_steps": self.decay_steps,
+                "staircase": self.staircase}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -155,23 +164,26 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
             an integer >= 1, ``end_learning_rate`` outside ``[0, initial_learning_rate]``.
     """
 
-    def __init__(self, initial_learning_rate: float, total_steps: int, end_learning_rate: float = 0.0):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
-        self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
-        self.end_learning_rate = _check_number(
-            "end_learning_rate", end_learning_rate, low=0.0, high=self.initial_learning_rate, low_open=False, high_open=False
-        )
+    def __init__(self, initial_learning_rate: float, total_steps: int,
+                 end_learning_rate: float = 0.0):
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
+        self.total_steps = check_int("total_steps", total_steps, minimum=1)
+        self.end_learning_rate = _between(
+            "end_learning_rate", end_learning_rate, 0.0, self.initial_learning_rate)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
-        fraction_done = ops.minimum(_step_as_float(step), float(self.total_steps)) / float(self.total_steps)
-        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
-        end_learning_rate = ops.convert_to_tensor(self.end_learning_rate, _DTYPE)
-        return (initial_learning_rate - end_learning_rate) * (1.0 - fraction_done) + end_learning_rate
+        total = float(self.total_steps)
+        done = ops.minimum(_step_as_float(step), total) / total
+        start = _rate(self.initial_learning_rate)
+        end = _rate(self.end_learning_rate)
+        return (start - end) * (1.0 - done) + end
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
-        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "total_steps": self.total_steps,
                 "end_learning_rate": self.end_learning_rate}
 
 
@@ -179,9 +191,11 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     """``α_t = α0 · γ^⌊t/k⌋``: the rate is multiplied by ``γ`` once every ``k = step_size`` steps.
 
-    Agrees with ``keras.optimizers.schedules.PiecewiseConstantDecay`` with
-    boundaries ``k−1, 2k−1, …`` (Keras keeps a value up to and *including* its
-    boundary) and values ``α0, α0·γ, α0·γ², …``.
+    The exact Keras built-in is ``keras.optimizers.schedules.ExponentialDecay(α0,
+    decay_steps=k, decay_rate=γ, staircase=True)``. It also agrees with
+    ``PiecewiseConstantDecay`` with boundaries ``k−1, 2k−1, …`` (Keras keeps a
+    value up to and *including* its boundary) and values ``α0, α0·γ, α0·γ², …``,
+    up to its last boundary.
 
     Example: ``StepDecay(0.1, gamma=0.1, step_size=30)(60)`` is 0.001.
 
@@ -190,19 +204,24 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
             ``(0, 1]``, ``step_size`` not an integer >= 1.
     """
 
-    def __init__(self, initial_learning_rate: float, gamma: float, step_size: int):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
-        self.gamma = _check_number("gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=False)
-        self.step_size = _check_steps("step_size", step_size, minimum=1)
+    def __init__(self, initial_learning_rate: float, gamma: float,
+                 step_size: int):
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
+        self.gamma = _fraction("gamma", gamma)
+        self.step_size = check_int("step_size", step_size, minimum=1)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
         drops = ops.floor(_step_as_float(step) / float(self.step_size))
-        return ops.convert_to_tensor(self.initial_learning_rate, _DTYPE) * ops.power(ops.cast(self.gamma, _DTYPE), drops)
+        gamma = ops.cast(self.gamma, _DTYPE)
+        return _rate(self.initial_learning_rate) * ops.power(gamma, drops)
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
-        return {"initial_learning_rate": self.initial_learning_rate, "gamma": self.gamma, "step_size": self.step_size}
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "gamma": self.gamma,
+                "step_size": self.step_size}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -220,17 +239,19 @@ class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate: float, decay: float):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
-        self.decay = _check_number("decay", decay, low=0.0, low_open=False)
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
+        self.decay = _between("decay", decay, 0.0, math.inf)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
-        rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
-        return rate / (1.0 + ops.cast(self.decay, _DTYPE) * _step_as_float(step))
+        d = ops.cast(self.decay, _DTYPE)
+        return _rate(self.initial_learning_rate) / (1.0 + d * _step_as_float(step))
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
-        return {"initial_learning_rate": self.initial_learning_rate, "decay": self.decay}
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay": self.decay}
 
 
 @keras.saving.register_keras_serializable(package="dltips")
@@ -255,39 +276,36 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
             ``min_learning_rate`` outside ``[0, initial_learning_rate]``.
     """
 
-    def __init__(self, initial_learning_rate: float, total_steps: int, warmup_steps: int = 0, min_learning_rate: float = 0.0):
-        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
-        self.total_steps = _check_steps("total_steps", total_steps, minimum=1)
-        self.warmup_steps = _check_steps("warmup_steps", warmup_steps, minimum=0)
-        if self.warmup_steps >= self.total_steps:
-            # The cosine part needs at least one step to go from α0 to α_min.
-            raise ValueError(
-                f"warmup_steps must be in 0..total_steps-1 = 0..{self.total_steps - 1}, got {warmup_steps!r}"
-            )
-        self.min_learning_rate = _check_number(
-            "min_learning_rate", min_learning_rate, low=0.0, high=self.initial_learning_rate, low_open=False, high_open=False
-        )
+    def __init__(self, initial_learning_rate: float, total_steps: int,
+                 warmup_steps: int = 0, min_learning_rate: float = 0.0):
+        self.initial_learning_rate = _positive(
+            "initial_learning_rate", initial_learning_rate)
+        self.total_steps = check_int("total_steps", total_steps, minimum=1)
+        # The cosine part needs at least one step to go from α0 to α_min.
+        self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0,
+                                      maximum=self.total_steps - 1)
+        self.min_learning_rate = _between(
+            "min_learning_rate", min_learning_rate, 0.0, self.initial_learning_rate)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
         t = _step_as_float(step)
-        initial_learning_rate = ops.convert_to_tensor(self.initial_learning_rate, _DTYPE)
+        peak, low = _rate(self.initial_learning_rate), self.min_learning_rate
         decay_steps = float(self.total_steps - self.warmup_steps)
-        fraction_done = ops.clip((t - self.warmup_steps) / decay_steps, 0.0, 1.0)
-        cosine = 0.5 * (1.0 + ops.cos(ops.convert_to_tensor(math.pi, _DTYPE) * fraction_done))
-        decayed = (initial_learning_rate - self.min_learning_rate) * cosine + self.min_learning_rate
+        done = ops.clip((t - self.warmup_steps) / decay_steps, 0.0, 1.0)
+        cosine = 0.5 * (1.0 + ops.cos(_rate(math.pi) * done))
+        decayed = (peak - low) * cosine + low
         if self.warmup_steps == 0:
             return decayed
-        return ops.where(t < self.warmup_steps, initial_learning_rate * (t / float(self.warmup_steps)), decayed)
+        warming_up = peak * (t / float(self.warmup_steps))
+        return ops.where(t < self.warmup_steps, warming_up, decayed)
 
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "total_steps": self.total_steps,
-            "warmup_steps": self.warmup_steps,
-            "min_learning_rate": self.min_learning_rate,
-        }
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "total_steps": self.total_steps,
+                "warmup_steps": self.warmup_steps,
+                "min_learning_rate": self.min_learning_rate}
 
 
 def constant(learning_rate: float) -> Constant:
@@ -296,7 +314,7 @@ def constant(learning_rate: float) -> Constant:
     Raises:
         ValueError: ``learning_rate`` not a finite number > 0.
     """
-    return Constant(_check_number("learning_rate", learning_rate, low=0.0, low_open=True))
+    return Constant(check_number("learning_rate", learning_rate, low=0.0, low_open=True))
 
 
 def exponential_decay(initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:

@@ -4,6 +4,7 @@
 module                                  what it holds
 ======================================  ==========================================================
 :mod:`~dltips.topics.capacity`          overfitting: train/test curves, capacity against data size
+:mod:`~dltips.topics.model_costs`       the cost of the book's models: parameters, arithmetic, time
 :mod:`~dltips.topics.optimizers`        RMSprop, Adam, AdamW and Lion from scratch; a comparison
 :mod:`~dltips.topics.precision`         mixed precision (dtype policies) and what it costs
 :mod:`~dltips.topics.privacy`           DP-SGD from scratch and a Rényi-DP accountant
@@ -26,6 +27,6 @@ from dltips._lazy import attach
 
 __getattr__, __dir__ = attach(
     __name__,
-    ("capacity", "optimizers", "precision", "privacy", "robustness", "saliency"),
+    ("capacity", "model_costs", "optimizers", "precision", "privacy", "robustness", "saliency"),
     export_from=(),
 )

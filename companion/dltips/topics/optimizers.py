@@ -12,8 +12,9 @@ weight's step by them (``t`` counts updates from 1, ``η`` is the learning rate)
 * **AdamW** (Loshchilov and Hutter, 2019): Adam, after a decoupled weight decay
   ``w ← w − η λ w`` that does not pass through the adaptive scaling.
 * **Lion** (Chen et al., 2023): ``w ← w − η (sign(β₁ m + (1 − β₁) g) + λ w)``,
-  then ``m ← β₂ m + (1 − β₂) g``. Every weight moves by exactly ``±η`` (plus
-  decay), and only one state vector is kept instead of Adam's two.
+  then ``m ← β₂ m + (1 − β₂) g``. Without weight decay (``λ = 0``) every weight
+  moves by exactly ``±η``; with decay the step is ``±η − η λ w``, no longer the
+  same for every weight. Only one state vector is kept instead of Adam's two.
 
 The functions below implement one update of each rule in NumPy, as pure
 functions of ``(w, g, state)``; the tests check them against
@@ -74,7 +75,8 @@ def rmsprop_update(
     _check_hyperparameters(learning_rate, rho=rho)
     velocity = np.zeros_like(w) if state is None else state.velocity
     velocity = rho * velocity + (1 - rho) * g**2
-    return w - learning_rate * g / np.sqrt(velocity + epsilon), RMSpropState(velocity)
+    w = w - learning_rate * g / np.sqrt(velocity + epsilon)
+    return w, RMSpropState(velocity)
 
 
 class AdamState(NamedTuple):
@@ -109,7 +111,9 @@ def adam_update(
     _check_hyperparameters(learning_rate, beta_1=beta_1, beta_2=beta_2)
     if weight_decay < 0:
         raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
-    m, v, t = (np.zeros_like(w), np.zeros_like(w), 0) if state is None else state
+    if state is None:
+        state = AdamState(np.zeros_like(w), np.zeros_like(w), 0)
+    m, v, t = state
     t += 1
     w = w - learning_rate * weight_decay * w
     m = beta_1 * m + (1 - beta_1) * g
@@ -133,9 +137,12 @@ def lion_update(
     beta_2: float = 0.99,
     weight_decay: float = 0.0,
 ) -> tuple[np.ndarray, LionState]:
-    """One Lion step: a signed momentum step of size exactly ``η`` per weight.
+    """One Lion step: a signed momentum step, of size exactly ``η`` per weight without decay.
 
     ``w ← w − η (sign(β₁ m + (1 − β₁) g) + λ w)``, then ``m ← β₂ m + (1 − β₂) g``.
+    With ``weight_decay=0`` every weight moves by exactly ``±η`` (or not at all
+    where the signed quantity is exactly zero); with ``λ > 0`` the decay term
+    ``η λ w`` is added, so the step differs from weight to weight.
 
     The sign makes every step the same size, so Lion wants a learning rate
     3-10 times smaller than AdamW's (Chen et al., 2023); the default here is

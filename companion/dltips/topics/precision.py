@@ -16,7 +16,7 @@ is scaled up before back-propagation under float16 so that small gradients do
 not underflow to zero (bfloat16 keeps float32's exponent range, so it needs no
 scaling). Accelerators with 16-bit matrix units run these policies several
 times faster; a CPU without them may run slower, which :func:`compare_policies`
-measures.
+measures, and :func:`plot_policies` draws.
 
 Example::
 
@@ -35,7 +35,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
 from dltips import costs, models, runtime
 
@@ -119,3 +121,44 @@ def compare_policies(
                               isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer),
                               timing, models.evaluate(model, x_test, y_test).accuracy))
     return runs
+
+
+def plot_policies(runs: Sequence[PolicyRun]) -> Figure:
+    """Two panels for a :func:`compare_policies` result: seconds per epoch (CPU and wall) and test accuracy.
+
+    The time panel marks float32's CPU time with a dashed line, so a policy
+    that is faster or slower than float32 shows at a glance; the accuracy panel
+    starts at 0, so equal accuracies look equal.
+
+    Raises:
+        ValueError: ``runs`` is empty.
+
+    Example::
+
+        >>> from dltips import costs
+        >>> run = PolicyRun("float32", "float32", "float32", False,
+        ...                 costs.EpochTiming(2.0, 1.5, 94, 6000), 0.92)
+        >>> [ax.get_title() for ax in plot_policies([run]).axes]
+        ['time per epoch', 'test accuracy']
+    """
+    if not runs:
+        raise ValueError("runs must hold at least one PolicyRun")
+    names = [r.policy for r in runs]
+    positions = np.arange(len(runs))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
+    width = 0.38
+    cpu = [r.timing.cpu_seconds for r in runs]
+    left.bar(positions - width / 2, cpu, width, label="CPU seconds")
+    left.bar(positions + width / 2, [r.timing.wall_seconds for r in runs], width, label="wall seconds")
+    left.axhline(cpu[0], color="grey", linestyle="--", linewidth=1, label=f"{names[0]} CPU")
+    left.set(xticks=positions, ylabel="seconds per epoch", title="time per epoch")
+    left.set_xticklabels(names)
+    left.legend(fontsize=8)
+    bars = right.bar(positions, [r.test_accuracy for r in runs], 0.6, color="tab:green")
+    right.bar_label(bars, labels=[f"{r.test_accuracy:.1%}" for r in runs], fontsize=8)
+    right.set(xticks=positions, ylim=(0, 1.05), ylabel="test accuracy", title="test accuracy")
+    right.set_xticklabels(names)
+    for ax in (left, right):
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -52,7 +52,9 @@ from dltips import models, runtime
 _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
 
-def per_example_gradients(model: keras.Model, x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor) -> list[tf.Tensor]:
+def per_example_gradients(
+    model: keras.Model, x: np.ndarray | tf.Tensor, y: np.ndarray | tf.Tensor
+) -> list[tf.Tensor]:
     """Gradient of each example's cross-entropy loss, one tensor per trainable weight.
 
     Returns a list parallel to ``model.trainable_variables``; entry ``k`` has
@@ -72,7 +74,23 @@ def per_example_gradients(model: keras.Model, x: np.ndarray | tf.Tensor, y: np.n
     return tf.vectorized_map(one_example, (x, y))
 
 
-def clip_per_example(gradients: list[tf.Tensor], l2_norm_clip: float) -> tuple[list[tf.Tensor], tf.Tensor]:
+def per_example_norms(gradients: list[tf.Tensor]) -> tf.Tensor:
+    """The global L2 norm of each example's gradient, ``‖g_i‖₂``, over all of the model's weights.
+
+    Example::
+
+        >>> norms = per_example_norms([tf.constant([[3.0], [0.0]]), tf.constant([[4.0], [1.0]])])
+        >>> norms.numpy().tolist()
+        [5.0, 1.0]
+    """
+    squared = [tf.reduce_sum(tf.reshape(g * g, (tf.shape(g)[0], -1)), axis=1)
+               for g in gradients]
+    return tf.sqrt(tf.add_n(squared))
+
+
+def clip_per_example(
+    gradients: list[tf.Tensor], l2_norm_clip: float
+) -> tuple[list[tf.Tensor], tf.Tensor]:
     """Scale each example's gradient so that its global L2 norm is at most ``l2_norm_clip``.
 
     ``ḡ_i = g_i / max(1, ‖g_i‖₂ / C)``: gradients already inside the ball are
@@ -83,10 +101,10 @@ def clip_per_example(gradients: list[tf.Tensor], l2_norm_clip: float) -> tuple[l
     """
     if not l2_norm_clip > 0:
         raise ValueError(f"l2_norm_clip must be > 0, got {l2_norm_clip!r}")
-    squared = [tf.reduce_sum(tf.reshape(tf.square(g), (tf.shape(g)[0], -1)), axis=1) for g in gradients]
-    norms = tf.sqrt(tf.add_n(squared))
-    divisor = tf.maximum(1.0, norms / l2_norm_clip)
-    clipped = [g / tf.reshape(divisor, [-1] + [1] * (len(g.shape) - 1)) for g in gradients]
+    norms = per_example_norms(gradients)
+    divisor = tf.maximum(1.0, norms / l2_norm_clip)  # one divisor per example
+    clipped = [g / tf.reshape(divisor, [-1] + [1] * (len(g.shape) - 1))
+               for g in gradients]
     return clipped, norms
 
 
@@ -106,13 +124,15 @@ def noisy_average(
         ValueError: ``noise_multiplier`` is negative.
     """
     if noise_multiplier < 0:
-        raise ValueError(f"noise_multiplier must be >= 0, got {noise_multiplier!r}")
+        raise ValueError(
+            f"noise_multiplier must be >= 0, got {noise_multiplier!r}")
     batch = tf.cast(tf.shape(clipped[0])[0], clipped[0].dtype)
     stddev = noise_multiplier * l2_norm_clip
-    return [
-        (tf.reduce_sum(g, axis=0) + generator.normal(tf.shape(g)[1:], stddev=stddev, dtype=g.dtype)) / batch
-        for g in clipped
-    ]
+    private = []
+    for g in clipped:  # one draw per weight, added to the sum over examples
+        noise = generator.normal(tf.shape(g)[1:], stddev=stddev, dtype=g.dtype)
+        private.append((tf.reduce_sum(g, axis=0) + noise) / batch)
+    return private
 
 
 @dataclass(frozen=True)
@@ -181,8 +201,7 @@ def train_dp_sgd(
     def train_step(xb: tf.Tensor, yb: tf.Tensor) -> tf.Tensor:
         grads = per_example_gradients(model, xb, yb)
         if l2_norm_clip is None:
-            squared = [tf.reduce_sum(tf.reshape(tf.square(g), (tf.shape(g)[0], -1)), axis=1) for g in grads]
-            norms = tf.sqrt(tf.add_n(squared))
+            norms = per_example_norms(grads)
             private = [tf.reduce_mean(g, axis=0) for g in grads]
         else:
             clipped, norms = clip_per_example(grads, l2_norm_clip)

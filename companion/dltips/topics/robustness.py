@@ -34,7 +34,9 @@ import tensorflow as tf
 _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
 
-def input_gradient(model: keras.Model, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def input_gradient(
+    model: keras.Model, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
     """``∇_x L(f(x_i), y_i)`` for every example: each example's cross-entropy gradient with respect to its pixels.
 
     The model runs in inference mode (dropout off) and must output logits.
@@ -53,7 +55,9 @@ def _check_epsilon(epsilon: float) -> None:
         raise ValueError(f"epsilon must be in [0, 1] (pixels are in [0, 1]), got {epsilon!r}")
 
 
-def fgsm(model: keras.Model, x: np.ndarray, y: np.ndarray, epsilon: float) -> np.ndarray:
+def fgsm(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, epsilon: float
+) -> np.ndarray:
     """Adversarial examples by one signed-gradient step of size ``epsilon``, clipped to the pixel range ``[0, 1]``.
 
     Raises:
@@ -61,7 +65,8 @@ def fgsm(model: keras.Model, x: np.ndarray, y: np.ndarray, epsilon: float) -> np
     """
     _check_epsilon(epsilon)
     if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        raise ValueError(
+            f"x and y must have the same length, got {len(x)} and {len(y)}")
     step = epsilon * np.sign(input_gradient(model, x, y))
     return np.clip(x + step, 0.0, 1.0).astype(np.float32)
 
