@@ -234,7 +234,7 @@ def test_a_notebook_runs_outside_the_repository_with_only_the_wheel(built_distri
         "assert not os.getcwd().startswith(root) and not dltips.__file__.startswith(root)\n"
         "assert dltips.__file__.startswith(sys.prefix), (dltips.__file__, sys.prefix)\n"
         "assert not [p for p in sys.path if p.startswith(root)], sys.path\n"
-        "assert dltips.recorded('distillation')['reports']")]
+        "assert dltips.recorded('distillation')['students']")]
     folder = fresh_folder / "given"
     folder.mkdir()
     nbformat.write(probe, folder / "probe.ipynb")
