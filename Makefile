@@ -35,7 +35,7 @@ help:
 	@echo "make check           lint, doctests and unit tests (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
-	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about 45 min)"
+	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about an hour)"
 	@echo "make student         the student edition (exercises, no solutions) in _build/student-edition"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 

@@ -8,7 +8,7 @@ lists, per section and clock, whether the path raced against itself came out eve
 ``too_noisy`` the ones that did not (their verdicts read "too noisy"). A full (not ``--quick``)
 run also writes each benchmark's own ``<name>.json`` beside it, which the chapters read
 (``dltips.recorded(name)``); a ``--quick`` check writes only the file given with ``--out``.
-A full run takes about 45 minutes on a quiet 2-core machine, up to about an hour on a busy one.
+A full run takes about an hour on a quiet 2-core machine, longer on a busy one.
 With ``--only``, the other sections already in the file are kept, so one benchmark can be
 re-run without repeating the others.
 """

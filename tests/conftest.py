@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -67,3 +68,16 @@ def mnist_file() -> Path:
             f"(expected one at {SHARED_MNIST})"
         )
     return Path(path)
+
+
+@pytest.fixture
+def sigint_raises_keyboard_interrupt():
+    """Python's own SIGINT handler for the test: ``_thread.interrupt_main()`` then raises ``KeyboardInterrupt``.
+
+    A shell that starts pytest in the background sets SIGINT to "ignore", and
+    ``interrupt_main`` does nothing where the signal is ignored; the tests of what
+    an interrupt ends must not depend on how the test run was started.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

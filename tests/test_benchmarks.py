@@ -388,3 +388,18 @@ def test_benchmarks_record_into_the_package():
     assert {bench_parallel.RESULTS, bench_distillation.RESULTS, bench_descent.RESULT_FILE} == {
         RECORDINGS / "parallel.json", RECORDINGS / "distillation.json", RECORDINGS / "descent.json"}
     assert not (ROOT / "benchmarks" / "results").exists(), "recordings belong in the package (dltips.recorded)"
+
+
+def test_parallel_rows_give_the_step_time_their_median_throughput_implies():
+    # With an even number of rounds the median of step times and that of throughputs are means of
+    # different pairs; the row must be self-consistent, or a cost model fitted to its step times
+    # would not reproduce its throughputs (chapter 3 checks that it does).
+    from benchmarks import bench_parallel
+
+    runs = [{"num_workers": 2, "examples_per_second": rate, "step_seconds": bench_parallel.GLOBAL_BATCH / rate,
+             "timed_steps": 20, "job_wall_seconds": 9.0, "workers_cpu_seconds": 15.0, "chief_cpu_seconds_per_step": 0.1}
+            for rate in (9000.0, 8000.0, 9500.0, 7000.0)]
+    row = bench_parallel.summarize_jobs(runs, (1024, 1024))
+    assert row["examples_per_second"] == 8500.0 and row["rounds"] == 4
+    assert row["step_seconds"] * row["examples_per_second"] == pytest.approx(bench_parallel.GLOBAL_BATCH)
+    assert row["parameters"] == bench_parallel.mlp_parameters((1024, 1024)) and row["gradient_bytes"] == 4 * row["parameters"]

@@ -133,3 +133,30 @@ def test_evaluate_each_epoch_records_every_set_in_inference_mode():
     assert curves.history["train_loss"][-1] == pytest.approx(models.evaluate(model, x, y).loss)
     with pytest.raises(ValueError, match="at least one"):
         models.EvaluateEachEpoch({})
+
+
+def test_steps_per_execution_is_an_epochs_batches_capped_and_checks_its_arguments():
+    assert models.steps_per_execution(1000, 64) == 16  # 15 full batches and a partial one
+    assert models.steps_per_execution(60_000, 128) == 64
+    assert models.steps_per_execution(60_000, 128, cap=8) == 8
+    assert models.steps_per_execution(10, 64) == 1
+    for kwargs, name in [(dict(examples=0, batch_size=4), "examples"), (dict(examples=10, batch_size=0), "batch_size"),
+                         (dict(examples=10, batch_size=4, cap=0), "cap"), (dict(examples=10.0, batch_size=4), "examples"),
+                         (dict(examples=True, batch_size=4), "examples")]:
+        with pytest.raises(ValueError, match=name):
+            models.steps_per_execution(**kwargs)
+
+
+def test_several_steps_per_execution_train_the_same_weights_as_one():
+    # What the experiments rely on: the same updates in the same order, dropout masks included.
+    rng = np.random.default_rng(0)
+    x, y = rng.random((100, 28, 28), dtype=np.float32), rng.integers(0, 10, 100)
+    weights = []
+    for spe in (1, models.steps_per_execution(len(x), 16)):
+        keras.utils.set_random_seed(0)
+        model = models.compile_classifier(models.mlp((8,), dropout=0.5, seed=0), keras.optimizers.SGD(0.1),
+                                          steps_per_execution=spe)
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0)
+        weights.append(model.get_weights())
+    for a, b in zip(*weights):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

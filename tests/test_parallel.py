@@ -139,7 +139,8 @@ def test_custom_loop_with_several_replicas_in_one_process_matches_single_device_
         assert losses < TOLERANCE, f"{n} replicas: losses differ from one device by {losses:.2e}"
 
 
-def test_workers_stop_at_once_when_asked_and_cannot_be_reached_from_outside(examples, tmp_path, monkeypatch):
+def test_workers_stop_at_once_when_asked_and_cannot_be_reached_from_outside(examples, tmp_path, monkeypatch,
+                                                                        sigint_raises_keyboard_interrupt):
     """TensorFlow takes SIGTERM over in a multi-worker strategy; the launcher's request must still end the workers."""
     x, y = examples
     monkeypatch.setattr(launcher, "GRACE_SECONDS", 30.0)  # a worker ignoring SIGTERM would hold us this long

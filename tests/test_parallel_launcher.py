@@ -139,7 +139,7 @@ def test_timeout_ends_every_worker(tmp_path, worker_script, monkeypatch, mode):
     _assert_all_gone(tmp_path, ports)
 
 
-def test_keyboard_interrupt_ends_every_worker(tmp_path, worker_script):
+def test_keyboard_interrupt_ends_every_worker(tmp_path, worker_script, sigint_raises_keyboard_interrupt):
     ports = launcher.free_ports(2)
 
     def interrupt_once_started() -> None:

@@ -154,7 +154,7 @@ def _train_student(
     optimizer = keras.optimizers.Adam(learning_rate)
     # Several steps per call of the compiled step function: the same updates, with
     # less Python overhead per step, which dominates for a network this small.
-    steps_per_execution = max(1, min(16, len(x) // batch_size))
+    steps_per_execution = models.steps_per_execution(len(x), batch_size)
     if logits is not None:
         # The teacher's logits computed once: the Distiller's loss without calling the
         # teacher on every batch (same initial weights, same batch order).
@@ -262,7 +262,8 @@ def distillation_experiment(
         if step == "teacher":
             keras.utils.set_random_seed(seed)
             teacher = models.mlp(teacher_hidden, dropout=teacher_dropout, seed=seed, name="teacher")
-            models.compile_classifier(teacher, keras.optimizers.Adam(learning_rate))
+            models.compile_classifier(teacher, keras.optimizers.Adam(learning_rate),
+                                      steps_per_execution=models.steps_per_execution(len(x_teacher), batch_size))
             teacher.fit(x_teacher, y_teacher, batch_size=batch_size, epochs=teacher_epochs, verbose=0)
             trained["teacher"] = teacher
         elif step == "scratch":

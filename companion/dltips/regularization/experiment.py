@@ -282,7 +282,7 @@ def compare_regularizers(
             seed=seed,
         )
         opt = keras.optimizers.SGD(learning_rate) if optimizer == "sgd" else keras.optimizers.Adam(learning_rate)
-        models.compile_classifier(model, opt)
+        models.compile_classifier(model, opt, steps_per_execution=models.steps_per_execution(n_train, batch_size))
         curves = models.EvaluateEachEpoch({"train": (x_train, y_train), "val": (x_val, y_val)})
         model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, callbacks=[curves], verbose=0)
         results.append(

@@ -89,7 +89,8 @@ def train_with_schedule(
     hidden = check_sizes("hidden", hidden)
     check_int("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
-    model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate))
+    model = models.compile_classifier(models.mlp(hidden, seed=seed), keras.optimizers.SGD(learning_rate=learning_rate),
+                                      steps_per_execution=models.steps_per_execution(len(x_train), batch_size))
     recorder = LearningRateRecorder()
     history = model.fit(
         x_train, y_train, epochs=epochs, batch_size=batch_size, shuffle=True, callbacks=[recorder], verbose=0

@@ -144,8 +144,9 @@ def capacity_sweep(
     for hidden, n in runtime.progress(grid, "capacity", label=lambda hn: f"width {hn[0]}, {hn[1]} examples",
                                       enabled=progress):
         x, y = data.train_subset(n, seed=seed)
-        model = models.compile_classifier(models.mlp((hidden,), seed=seed), keras.optimizers.Adam(learning_rate))
         order = repeated_epochs(n, steps * batch_size, seed=seed)
+        model = models.compile_classifier(models.mlp((hidden,), seed=seed), keras.optimizers.Adam(learning_rate),
+                                          steps_per_execution=models.steps_per_execution(len(order), batch_size))
         model.fit(x[order], y[order], epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
         points.append(CapacityPoint(hidden, n, costs.count_params(model),
                                     models.evaluate(model, x, y).accuracy,

@@ -215,7 +215,8 @@ def compare_optimizers(
     runs = {}
     for name in runtime.progress(optimizers, "optimizers", enabled=progress):
         keras.utils.set_random_seed(seed)  # same batch order for every optimizer
-        model = models.compile_classifier(models.mlp(hidden, seed=seed), optimizers[name]())
+        model = models.compile_classifier(models.mlp(hidden, seed=seed), optimizers[name](),
+                                          steps_per_execution=models.steps_per_execution(len(x), batch_size))
         losses = [models.evaluate(model, x, y).loss]
         start = time.perf_counter()
         for _ in range(epochs):
