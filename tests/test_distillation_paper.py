@@ -14,23 +14,24 @@ import pytest  # noqa: E402
 
 from dltips import costs, models  # noqa: E402
 from dltips.distillation import Distiller  # noqa: E402
+from dltips.distillation.loss import SoftTargetLoss, pack_targets  # noqa: E402
 from dltips.distillation.paper import (  # noqa: E402
-    PaperDistillationResult,
-    PaperRecipe,
     RandomShift,
-    SoftTargetLoss,
-    StudentComparison,
     build_student,
     build_teacher,
     choose_bias_shift,
-    gap_recovered,
     omitted_digit_experiment,
-    pack_targets,
     paper_experiment,
     raise_class_bias,
     train_student,
     train_teacher,
     without_class,
+)
+from dltips.distillation.results import (  # noqa: E402
+    PaperDistillationResult,
+    PaperRecipe,
+    StudentComparison,
+    gap_recovered,
 )
 
 
@@ -370,13 +371,31 @@ def test_a_one_seed_recording_states_no_spread():
     assert "students: one seed, 0;" in result.table() and "±" not in result.table()
 
 
+def test_the_recording_and_its_tables_load_without_tensorflow():
+    """The conclusion and the Performance page only show recordings: they must not wait for TensorFlow."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, dltips\n"
+            "from dltips import distillation, recordings\n"
+            "from dltips.distillation import PaperDistillationResult\n"
+            "d = dltips.recorded('distillation')\n"
+            "PaperDistillationResult.from_dict(d).verdicts(); distillation.recorded_table(d)\n"
+            "distillation.recorded_summary(d); distillation.plot_recorded(d)\n"
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
 def test_an_older_recording_is_refused_by_name():
     with pytest.raises(KeyError):
         PaperDistillationResult.from_dict({"reports": {}, "sweep": {}})
 
 
 def test_the_performance_page_renders_the_paper_sized_recording_and_refuses_the_earlier_one():
-    from dltips.distillation import paper
+    from dltips.distillation import results as paper
 
     recording = _recorded()
     assert paper.is_paper_recording(recording)

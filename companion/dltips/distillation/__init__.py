@@ -11,7 +11,9 @@ the teacher's and the student's distributions softened at temperature :math:`T`.
   ``dltips run distillation``;
 * ``paper``: Hinton et al.'s MNIST recipe at full size (a jittered 2×1200 teacher, a 2×800
   and a compression student, several seeds) and the omitted-digit experiment;
-* ``figures``: soft targets, the :math:`T^2` gradient scale, the temperature sweep.
+* ``figures``: soft targets, the :math:`T^2` gradient scale, the temperature sweep;
+* ``results``: the paper's numbers, the paper-sized run's results and the book's tables of its
+  recording, without TensorFlow (the pages that only show the recording start in a second).
 
 Every public name is importable from the package itself; the modules load on
 first use, so ``import dltips.distillation`` does not start TensorFlow.
@@ -27,7 +29,7 @@ Example::
 from dltips._lazy import attach
 from dltips.experiments import register
 
-__getattr__, __dir__ = attach(__name__, ("loss", "experiment", "paper", "figures"))
+__getattr__, __dir__ = attach(__name__, ("results", "loss", "experiment", "paper", "figures"))
 
 register(
     "distillation",

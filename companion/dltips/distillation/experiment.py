@@ -31,16 +31,8 @@ from dltips.distillation.loss import (
 from dltips.experiments import ExperimentResult, RunOptions, figure_of
 from dltips.tables import format_table
 
-__all__ = ["PAPER_ERRORS", "PAPER_MODELS", "DistillationResult", "ModelReport", "distillation_experiment"]
+__all__ = ["DistillationResult", "ModelReport", "distillation_experiment"]
 
-#: The paper's MNIST results (Hinton et al. 2015, section 3): test errors out of 10,000.
-PAPER_ERRORS = {"teacher": 67, "scratch": 146, "distilled": 74}
-#: The networks behind :data:`PAPER_ERRORS`.
-PAPER_MODELS = {
-    "teacher": "2×1200 ReLU, dropout, weight constraints, inputs jittered by up to 2 pixels",
-    "scratch": "2×800 ReLU, no regularization",
-    "distilled": "the same 2×800 net, distilled at T = 20",
-}
 
 
 
