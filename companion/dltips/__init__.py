@@ -61,7 +61,9 @@ __getattr__, __dir__ = attach(
 __all__ = ["__version__", "configure", "recorded"]
 
 
-def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
+def configure(
+    seed: int | None = 0, *, quiet: bool = True, threads: int | None = None, graph_optimizer: bool | None = None
+) -> None:
     """Prepare a fresh Python session (or notebook) for reproducible training.
 
     Shortcut for :func:`dltips.runtime.configure`.
@@ -73,7 +75,7 @@ def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None =
     """
     from dltips.runtime import configure as _configure
 
-    _configure(seed, quiet=quiet, threads=threads)
+    _configure(seed, quiet=quiet, threads=threads, graph_optimizer=graph_optimizer)
 
 
 def recorded(name: str) -> dict[str, Any]:
