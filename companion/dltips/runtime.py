@@ -63,10 +63,13 @@ def configure(
 
     Example::
 
-        >>> configure(seed=0, graph_optimizer=False)  # doctest: +SKIP
-        >>> import tensorflow as tf  # doctest: +SKIP
-        >>> tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]  # doctest: +SKIP
+        >>> configure(seed=0, graph_optimizer=False)
+        >>> import tensorflow as tf
+        >>> tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
         True
+        >>> os.environ["DLTIPS_GRAPH_OPTIMIZER"]  # what worker processes read
+        '0'
+        >>> configure(seed=0, graph_optimizer=True)  # TensorFlow's default again
     """
     if seed is not None and seed < 0:
         raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
