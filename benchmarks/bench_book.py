@@ -12,6 +12,12 @@ Each chapter's time is the median of its runs; with 3 runs the interval of that 
 fastest to the slowest run (which holds the median with 75 % confidence, see
 :func:`benchmarks.stats.median_interval`), and each budget is judged by that interval: met,
 missed or undecided.
+
+The host's own speed drifts (a shared machine ran the unchanged chapters 1 and 2 in 62 s one
+hour and 51 s the next), so before each run a fixed workload, :func:`host_probe`, is timed too:
+``book_host_probe`` tells a reader whether a recording was made on a fast or a slow hour, and
+``book_execution_time_in_probes`` (the book's time over the probe's, run by run) compares two
+recordings with that drift taken out.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from benchmarks import stats
 
@@ -64,13 +72,41 @@ def execute(notebook: Path, timeout: int = 1800) -> Execution:
     return Execution(wall, usage.ru_maxrss / 2**20, usage.ru_utime + usage.ru_stime)
 
 
+def host_probe(rounds: int = 5) -> float:
+    """Wall seconds of a fixed workload, the host's speed at the moment (lower is faster).
+
+    The workload mixes what executing the book spends its time on: interpreted Python (a
+    loop of 3 million additions) and dense float32 algebra on the machine's threads (64
+    products of 512 x 512 matrices), each round the same; the figure is the median of ``rounds``.
+
+    >>> 0 < host_probe(rounds=1) < 60
+    True
+    """
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
+    a = np.random.default_rng(0).standard_normal((512, 512), dtype=np.float32)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(3_000_000):
+            total += i
+        b = a
+        for _ in range(64):
+            b = np.tanh(b @ a / 512)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
 def run(quick: bool = False) -> dict[str, Any]:
     """Execute every chapter ``RUNS`` times (quick: the first chapter twice); figures with intervals and verdicts."""
     chapters = CHAPTERS[:1] if quick else CHAPTERS
     runs = 2 if quick else RUNS
     costs: dict[str, list[Execution]] = {nb.stem: [] for nb in chapters}
-    totals = []
+    totals, probes = [], []
     for r in range(runs):
+        probes.append(host_probe())
+        print(f"run {r + 1}/{runs}: host probe {probes[-1]:.3f} s", flush=True)
         total = 0.0
         for nb in chapters if r % 2 == 0 else chapters[::-1]:
             print(f"run {r + 1}/{runs}: executing {nb.name} ...", flush=True)
@@ -88,6 +124,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         result["book_execution_time"] = stats.summarize(
             totals, "s", at_most=TARGET_BOOK_S, note="sum of the chapters, executed one after another as the build does",
         )
+        result["book_host_probe"] = stats.summarize(
+            probes, "s", note="a fixed workload timed before each run: the host's speed (lower is faster)")
+        result["book_execution_time_in_probes"] = stats.summarize(
+            [t / p for t, p in zip(totals, probes)], "probes",
+            note="the book's time over the host probe's, run by run: comparable across fast and slow hours")
     return result
 
 

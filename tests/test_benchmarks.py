@@ -334,6 +334,12 @@ def test_execute_measures_a_notebook(tmp_path):
     assert cost.peak_rss_gib > 0.05  # the kernel held at least the 50 MiB it allocated
 
 
+def test_host_probe_times_a_fixed_workload():
+    assert 0 < bench_book.host_probe(rounds=1) < 60
+    with pytest.raises(ValueError, match="rounds"):
+        bench_book.host_probe(rounds=0)
+
+
 def test_execute_reports_a_failing_notebook(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("raise RuntimeError('boom')")]
