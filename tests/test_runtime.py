@@ -23,70 +23,10 @@ def test_configure_makes_random_numbers_repeat():
     np.testing.assert_array_equal(first[1], again[1])
 
 
-@pytest.mark.parametrize(("kwargs", "name"), [({"seed": -1}, "seed"), ({"threads": 0}, "threads"),
-                                                ({"graph_optimizer": "off"}, "graph_optimizer"),
-                                                ({"graph_optimizer": 0}, "graph_optimizer")])
+@pytest.mark.parametrize(("kwargs", "name"), [({"seed": -1}, "seed"), ({"threads": 0}, "threads")])
 def test_configure_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         dltips.configure(**kwargs)
-
-
-def test_configure_refuses_a_malformed_graph_optimizer_variable(monkeypatch):
-    monkeypatch.setenv(runtime.GRAPH_OPTIMIZER_ENV, "off")
-    with pytest.raises(ValueError, match="DLTIPS_GRAPH_OPTIMIZER must be 0 or 1"):
-        dltips.configure(seed=0)
-
-
-def test_graph_optimizer_switch_sets_tensorflow_and_the_variable_children_inherit(monkeypatch):
-    import tensorflow as tf
-
-    monkeypatch.delenv(runtime.GRAPH_OPTIMIZER_ENV, raising=False)
-    try:
-        dltips.configure(seed=0, graph_optimizer=False)
-        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"] is True
-        assert __import__("os").environ[runtime.GRAPH_OPTIMIZER_ENV] == "0"
-        dltips.configure(seed=0)  # None: the variable decides, still off
-        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"] is True
-        dltips.configure(seed=0, graph_optimizer=True)
-        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"] is False
-        assert __import__("os").environ[runtime.GRAPH_OPTIMIZER_ENV] == "1"
-    finally:
-        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": False})
-
-
-_SAME_WEIGHTS = """
-import hashlib, numpy as np, dltips
-dltips.configure(seed=0)  # reads DLTIPS_GRAPH_OPTIMIZER, as a worker process does
-import keras, tensorflow as tf
-from dltips import data, distillation, models
-x, y = data.train_subset(300, seed=0)
-def digest(model):
-    return hashlib.md5(b"".join(np.asarray(w).tobytes() for w in model.get_weights())).hexdigest()
-print(tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"])
-for build in (lambda: models.mlp((64,), dropout=0.2, seed=0), lambda: models.small_cnn(seed=0)):
-    keras.utils.set_random_seed(0)
-    model = models.compile_classifier(build(), keras.optimizers.Adam(1e-3), steps_per_execution=4)
-    model.fit(x, y, batch_size=32, epochs=2, verbose=0)
-    print(digest(model))
-run = distillation.distillation_experiment(
-    teacher_hidden=(32,), teacher_epochs=1, teacher_train_size=300, student_hidden=(16,),
-    student_train_size=300, student_epochs=2, sweep_temperatures=(4,), timing_repeats=1, progress=False)
-print(digest(run.models["distilled"]))
-"""
-
-
-def test_the_graph_optimizer_changes_no_weight():
-    """With Grappler off, an MLP with dropout, the CNN and a distilled student train to the same bits."""
-    import os
-
-    outputs = {}
-    for setting in ("1", "0"):
-        env = {**os.environ, runtime.GRAPH_OPTIMIZER_ENV: setting}
-        done = subprocess.run([sys.executable, "-c", _SAME_WEIGHTS], capture_output=True, text=True, env=env)
-        assert done.returncode == 0, done.stderr[-2000:]
-        outputs[setting] = done.stdout.split()
-    assert outputs["1"][0] == "False" and outputs["0"][0] == "True", "the variable must reach TensorFlow"
-    assert len(outputs["0"]) == 4 and outputs["1"][1:] == outputs["0"][1:]
 
 
 def test_import_is_lazy_and_public_names_resolve():

@@ -61,9 +61,7 @@ __getattr__, __dir__ = attach(
 __all__ = ["__version__", "configure", "recorded"]
 
 
-def configure(
-    seed: int | None = 0, *, quiet: bool = True, threads: int | None = None, graph_optimizer: bool | None = None
-) -> None:
+def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
     """Prepare a fresh Python session (or notebook) for reproducible training.
 
     Shortcut for :func:`dltips.runtime.configure`.
@@ -75,7 +73,7 @@ def configure(
     """
     from dltips.runtime import configure as _configure
 
-    _configure(seed, quiet=quiet, threads=threads, graph_optimizer=graph_optimizer)
+    _configure(seed, quiet=quiet, threads=threads)
 
 
 def recorded(name: str) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Seeding, logging, threading and graph-optimizer settings shared by the notebooks, tests and CLI.
+"""Seeding, logging and threading settings shared by the notebooks, tests and CLI.
 
 TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` once, when it is first imported, and
 fixes its thread pools when it first runs an operation; :func:`configure`
@@ -22,14 +22,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: Environment variable that carries ``configure(graph_optimizer=...)`` to child processes ("0" or "1").
-GRAPH_OPTIMIZER_ENV = "DLTIPS_GRAPH_OPTIMIZER"
 
-
-def configure(
-    seed: int | None = 0, *, quiet: bool = True, threads: int | None = None, graph_optimizer: bool | None = None
-) -> None:
-    """Seed every generator and (optionally) quieten TensorFlow or turn its graph optimizer off.
+def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None = None) -> None:
+    """Seed every generator and (optionally) quieten TensorFlow.
 
     Args:
         seed: passed to ``keras.utils.set_random_seed`` (Python, NumPy and
@@ -38,50 +33,14 @@ def configure(
             TensorFlow and Keras. A variable already set by the user is kept.
         threads: if given, limit TensorFlow's intra- and inter-op thread pools
             to this many threads (must run before TensorFlow executes anything).
-        graph_optimizer: whether TensorFlow's graph optimizer (Grappler) rewrites
-            every compiled function before its first run, as it does by default.
-            Its rewrites (constant folding, arithmetic simplification, fused
-            kernels) are meant to leave every result unchanged, and for the small
-            models of this book they cost more time than they save: with
-            ``False`` (``tf.config.optimizer.set_experimental_options(
-            {"disable_meta_optimizer": True})``) the chapters' models train to
-            the same weights, bit for bit (``tests/test_runtime.py`` checks an
-            MLP with dropout, the CNN and a distilled student), and chapters 3 to
-            6, which turn it off, execute faster (the book benchmark,
-            ``python -m benchmarks --only book``, records each chapter's time).
-            Convolutions lose their fused kernels, so chapter 2, which times a
-            CNN against MLPs, keeps the default.
-            ``True`` or ``False`` also sets ``DLTIPS_GRAPH_OPTIMIZER`` to ``1`` or
-            ``0``, so that worker processes started by :mod:`dltips.parallel`
-            (which call this function) follow; ``None`` (the default) applies that
-            variable when it is set and otherwise leaves TensorFlow's setting alone.
 
     Raises:
-        ValueError: if ``seed`` is negative, ``threads`` is not positive,
-            ``graph_optimizer`` is not a bool or None, or ``DLTIPS_GRAPH_OPTIMIZER``
-            is set to anything but ``0`` or ``1``.
-
-    Example::
-
-        >>> configure(seed=0, graph_optimizer=False)
-        >>> import tensorflow as tf
-        >>> tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
-        True
-        >>> os.environ["DLTIPS_GRAPH_OPTIMIZER"]  # what worker processes read
-        '0'
-        >>> configure(seed=0, graph_optimizer=True)  # TensorFlow's default again
+        ValueError: if ``seed`` is negative or ``threads`` is not positive.
     """
     if seed is not None and seed < 0:
         raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
     if threads is not None and threads < 1:
         raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
-    if graph_optimizer is not None and not isinstance(graph_optimizer, bool):
-        raise ValueError(f"graph_optimizer must be True, False or None, got {graph_optimizer!r}")
-    if graph_optimizer is None and GRAPH_OPTIMIZER_ENV in os.environ:
-        inherited = os.environ[GRAPH_OPTIMIZER_ENV]
-        if inherited not in ("0", "1"):
-            raise ValueError(f"{GRAPH_OPTIMIZER_ENV} must be 0 or 1 (graph_optimizer), got {inherited!r}")
-        graph_optimizer = inherited == "1"
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -99,9 +58,6 @@ def configure(
     if threads is not None:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    if graph_optimizer is not None:
-        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": not graph_optimizer})
-        os.environ[GRAPH_OPTIMIZER_ENV] = "1" if graph_optimizer else "0"
     if seed is not None:
         keras.utils.set_random_seed(seed)
 
