@@ -17,6 +17,9 @@ export DLTIPS_MNIST := $(SHARED_MNIST)
 endif
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 3
+# The build and the tests execute notebooks with nobody watching: no progress bars in their outputs
+# (dltips.runtime.progress_enabled). A reader running a notebook in Jupyter still sees them.
+export DLTIPS_PROGRESS ?= 0
 
 # No step accepts pytest's exit status 5 ("no tests collected"): every step has tests to find,
 # so finding none means a wrong path or a folder that moved (tests/test_makefile.py checks this).

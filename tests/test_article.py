@@ -48,7 +48,7 @@ def normalize(text: str) -> str:
 def pages() -> dict[str, str]:
     """The Markdown of every page of the book: the notebooks' Markdown cells, and the ``.md`` pages."""
     texts = {}
-    for path in sorted(CHAPTERS.glob("*.ipynb")):
+    for path in sorted(CHAPTERS.rglob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         texts[path.name] = "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     for path in sorted(CHAPTERS.glob("*.md")):
@@ -60,7 +60,7 @@ def code_sources() -> dict[str, str]:
     """The code cells of every notebook (a comment or a string can quote the article too)."""
     return {path.name: "\n\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
                                     if c["cell_type"] == "code")
-            for path in sorted(CHAPTERS.glob("*.ipynb"))}
+            for path in sorted(CHAPTERS.rglob("*.ipynb"))}
 
 
 def marked_blocks(markdown: str) -> list[str]:

@@ -19,7 +19,7 @@ from tools import install_cell
 import dltips
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 # The six chapters are being edited elsewhere; the cell goes into all of them at once, with
 # `python tools/install_cell.py`, after those edits are merged. Then this set is emptied (the
 # markers are strict: a chapter that already starts with the cell fails until it leaves the set).

@@ -56,7 +56,7 @@ def test_reading_a_recording_starts_no_tensorflow_and_needs_no_repository(tmp_pa
 
 def test_the_performance_page_and_the_chapters_read_recordings_through_the_package():
     # No notebook reaches into the repository for a recording or edits sys.path to find one.
-    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+    for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         assert "benchmarks/results" not in code and "sys.path" not in code, path.name

@@ -15,7 +15,7 @@ TITLE = re.compile(r"^\s*title\s*=\s*\{(.+)\},?\s*$", re.MULTILINE)
 
 def _markdown_sources() -> dict[str, str]:
     sources = {}
-    for path in sorted((ROOT / "chapters").glob("*.ipynb")):
+    for path in sorted((ROOT / "chapters").rglob("*.ipynb")):
         nb = json.loads(path.read_text(encoding="utf-8"))
         sources[path.name] = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     for path in sorted((ROOT / "chapters").glob("*.md")):

@@ -47,7 +47,8 @@ def test_quiet_configure_hides_tensorflow_start_up_noise():
     assert "oneDNN" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr
 
 
-def test_progress_draws_a_bar_on_stderr_that_names_each_item_and_reaches_its_end(capsys):
+def test_progress_draws_a_bar_on_stderr_that_names_each_item_and_reaches_its_end(capsys, monkeypatch):
+    monkeypatch.delenv("DLTIPS_PROGRESS", raising=False)  # the test run itself turns bars off
     seen = list(runtime.progress(["a", "b"], "demo", label=str.upper))
     assert seen == ["a", "b"]
     out, err = capsys.readouterr()
@@ -58,7 +59,8 @@ def test_progress_draws_a_bar_on_stderr_that_names_each_item_and_reaches_its_end
     assert capsys.readouterr() == ("", "")
 
 
-def test_keras_progress_is_tqdms_callback_and_counts_epochs(capsys):
+def test_keras_progress_is_tqdms_callback_and_counts_epochs(capsys, monkeypatch):
+    monkeypatch.delenv("DLTIPS_PROGRESS", raising=False)
     import keras
     import numpy as np
 
@@ -68,3 +70,16 @@ def test_keras_progress_is_tqdms_callback_and_counts_epochs(capsys):
     err = capsys.readouterr().err
     assert "fit: 100%" in err and "3/3" in err
     assert runtime.keras_progress("fit", enabled=False) == []
+
+
+@pytest.mark.parametrize("setting", ["0", "off", "False", " no "])
+def test_dltips_progress_turns_every_bar_off_and_nothing_else(capsys, monkeypatch, setting):
+    # The book's build and the test runs set it: an executed notebook keeps no bar fragments.
+    monkeypatch.setenv("DLTIPS_PROGRESS", setting)
+    assert list(runtime.progress(["a", "b"], "demo")) == ["a", "b"]
+    with runtime.progress_bar(3, "epochs", unit="epoch") as bar:
+        bar.update(3)
+    assert runtime.keras_progress("fit") == []
+    assert capsys.readouterr() == ("", "")
+    monkeypatch.setenv("DLTIPS_PROGRESS", "1")
+    assert runtime.progress_enabled(True) and not runtime.progress_enabled(False)

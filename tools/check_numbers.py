@@ -205,7 +205,7 @@ MARKDOWN_PAGES = ("intro.md", "glossary.md")
 def pages() -> list[Path]:
     """The pages whose prose is checked: every notebook (the chapters, the FAQ, the Performance page), the landing page."""
     chapters = ROOT / "chapters"
-    return sorted(chapters.glob("*.ipynb")) + [chapters / name for name in MARKDOWN_PAGES]
+    return sorted(chapters.rglob("*.ipynb")) + [chapters / name for name in MARKDOWN_PAGES]
 
 
 def markdown_page(path: Path) -> list[dict]:

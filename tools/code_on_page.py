@@ -68,8 +68,8 @@ def sync(text: str) -> str:
 
 
 def notebooks() -> list[Path]:
-    """The chapter notebooks."""
-    return sorted((ROOT / "chapters").glob("*.ipynb"))
+    """The chapter notebooks (chapter 3's section pages included)."""
+    return sorted(p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -122,10 +122,10 @@ def write(path: Path, notebook: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Insert or update the install cell in the notebooks given (``--check``: only report); the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to update (default: every chapters/*.ipynb)")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to update (default: every notebook under chapters/)")
     parser.add_argument("--check", action="store_true", help="change nothing; list the notebooks that lack the current cell")
     args = parser.parse_args(argv)
-    paths = args.notebooks or sorted(CHAPTERS.glob("*.ipynb"))
+    paths = args.notebooks or sorted(CHAPTERS.rglob("*.ipynb"))
     stale = []
     for path in paths:
         notebook = json.loads(path.read_text(encoding="utf-8"))

@@ -80,7 +80,7 @@ def export(out: Path) -> list[Path]:
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(ROOT / name, out / name)
     written = []
-    for path in sorted((out / "chapters").glob("*.ipynb")):
+    for path in sorted((out / "chapters").rglob("*.ipynb")):
         notebook = json.loads(path.read_text(encoding="utf-8"))
         path.write_text(json.dumps(strip(notebook), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         written.append(path)

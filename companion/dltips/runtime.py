@@ -84,6 +84,38 @@ def import_tensorflow_quietly() -> None:
         os.close(devnull)
 
 
+#: The environment variable that turns every progress bar of the package off: ``0``, ``off``, ``false`` or ``no``.
+PROGRESS_SETTING = "DLTIPS_PROGRESS"
+
+
+def progress_enabled(enabled: bool = True) -> bool:
+    """Whether a progress bar asked for with ``enabled`` is shown: not where ``DLTIPS_PROGRESS`` turns bars off.
+
+    A notebook executed without anyone watching (the book's build, a test run, a batch job)
+    would keep the bar's last frames in its saved output, where they read as noise; the build
+    and the tests set ``DLTIPS_PROGRESS=0``, and a reader who runs a notebook in Jupyter still
+    sees the bars. Nothing else is silenced: results, warnings and errors are printed as before.
+
+    Args:
+        enabled: what the caller asked for (an experiment's ``progress=`` argument).
+
+    Returns:
+        ``enabled``, unless the environment variable says ``0``, ``off``, ``false`` or ``no``.
+
+    Example::
+
+        >>> import os
+        >>> os.environ["DLTIPS_PROGRESS"] = "0"
+        >>> progress_enabled(True)
+        False
+        >>> del os.environ["DLTIPS_PROGRESS"]
+        >>> progress_enabled(True)
+        True
+    """
+    setting = os.environ.get(PROGRESS_SETTING, "").strip().lower()
+    return bool(enabled) and setting not in ("0", "off", "false", "no")
+
+
 def progress(
     items: Iterable[T],
     desc: str,
@@ -97,7 +129,8 @@ def progress(
     progress through this one function: a ``tqdm`` bar on stderr, which a
     terminal and a notebook both show, and which the ``dltips`` command leaves
     apart from the results table it prints on stdout. ``enabled=False`` (an
-    experiment's ``progress=False``) shows nothing.
+    experiment's ``progress=False``) shows nothing, and neither does any bar where
+    ``DLTIPS_PROGRESS=0`` (see :func:`progress_enabled`).
 
     Example::
 
@@ -125,7 +158,7 @@ def progress_bar(total: int, desc: str, *, unit: str = "run", enabled: bool = Tr
     """
     from tqdm.std import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True,
+    return tqdm(total=total, desc=desc, unit=unit, disable=not progress_enabled(enabled), file=sys.stderr, dynamic_ncols=True,
                 mininterval=0 if unit == "run" else 1.0)
 
 
@@ -140,7 +173,7 @@ def keras_progress(desc: str, *, enabled: bool = True) -> list[Any]:
         >>> keras_progress("teacher", enabled=False)
         []
     """
-    if not enabled:
+    if not progress_enabled(enabled):
         return []
     from tqdm.keras import TqdmCallback
     from tqdm.std import tqdm
