@@ -409,3 +409,12 @@ def test_parallel_rows_give_the_step_time_their_median_throughput_implies():
     assert row["examples_per_second"] == 8500.0 and row["rounds"] == 4
     assert row["step_seconds"] * row["examples_per_second"] == pytest.approx(bench_parallel.GLOBAL_BATCH)
     assert row["parameters"] == bench_parallel.mlp_parameters((1024, 1024)) and row["gradient_bytes"] == 4 * row["parameters"]
+
+
+def test_the_book_benchmark_executes_every_page_of_the_book_once_in_reading_order():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import book_pages
+
+    toc = [ROOT / f"{f}.ipynb" for f in book_pages.toc_files() if (ROOT / f"{f}.ipynb").is_file()]
+    assert bench_book.CHAPTERS == toc
+    assert set(bench_book.CHAPTER_3) == {p.stem for p in toc if "03_algorithms" in p.as_posix()}

@@ -32,6 +32,10 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+import book_pages  # noqa: E402
+
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path(os.environ.get("DLTIPS_CHROMIUM", "/usr/bin/chromium"))
@@ -48,9 +52,8 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
 
 
 def toc_pages() -> list[str]:
-    """The pages of _toc.yml in reading order, as paths of the built HTML (``chapters/intro.html``)."""
-    files = [TOC["root"]] + [entry["file"] for part in TOC["parts"] for entry in part["chapters"]]
-    return [f"{f}.html" for f in files]
+    """The pages of _toc.yml in reading order (sections after their chapter), as paths of the built HTML."""
+    return [f"{f}.html" for f in book_pages.toc_files()]
 
 
 def is_notebook(page: str) -> bool:
@@ -152,6 +155,43 @@ def test_internal_links_and_anchors_resolve(built_html):
             elif parts.fragment and target.suffix == ".html" and unquote(parts.fragment) not in _index(target).ids:
                 broken.append(f"{where} (no anchor #{parts.fragment})")
     assert not broken, f"{len(broken)} broken internal links:\n" + "\n".join(broken[:40])
+
+
+#: A progress bar's frame as tqdm draws it ("regularizers:  50%|█████     | 3/6 [00:04<00:04, 1.3run/s]").
+PROGRESS_FRAGMENT = re.compile(r"\d{1,3}%\|[^|\n]{0,80}\|\s*\d+/\d+|\[\d\d:\d\d<")
+
+
+def test_the_progress_fragment_pattern_finds_tqdm_frames_and_nothing_else():
+    assert PROGRESS_FRAGMENT.search("regularizers:   0%|          | 0/6 [00:00<?, ?run/s]")
+    assert PROGRESS_FRAGMENT.search("teacher: 100%|██████████| 30/30 [00:12<00:00,  2.41epoch/s]")
+    assert not PROGRESS_FRAGMENT.search("accuracy 97.3% | L2 | 0.62 of the norm, 3/4 of the runs")
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", PAGES)
+def test_no_rendered_page_shows_a_progress_bar(page, built_html):
+    text = (built_html / page).read_text(encoding="utf-8")
+    found = PROGRESS_FRAGMENT.findall(text)
+    assert not found, f"{page} shows progress-bar fragments (set DLTIPS_PROGRESS=0 when building): {found[:3]}"
+
+
+def _article(html: str) -> str:
+    """The page's article (the reader's text, without the navigation and the logo)."""
+    start = html.index('<article class="bd-article"')
+    return html[start:html.index("</article>", start)]
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", [p for p in PAGES if p.startswith("chapters/03_algorithms")])
+def test_every_image_of_chapter_3_is_a_numbered_figure(page, built_html):
+    article = _article((built_html / page).read_text(encoding="utf-8"))
+    figures = re.findall(r"<figure\b.*?</figure>", article, flags=re.S)
+    loose = re.sub(r"<figure\b.*?</figure>", "", article, flags=re.S).count("<img")
+    unnumbered = [f for f in figures if "<img" in f and 'class="caption-number"' not in f]
+    without_alt = [f for f in figures if re.search(r"<img(?![^>]*\balt=\"[^\"]+\")[^>]*>", f)]
+    assert loose == 0, f"{page}: {loose} images outside a figure"
+    assert not unnumbered, f"{page}: {len(unnumbered)} figures without a number"
+    assert not without_alt, f"{page}: {len(without_alt)} figures whose image has no alt text"
 
 
 def _public_members(module):
