@@ -101,7 +101,7 @@ student: install
 	$(PY) tools/student_edition.py _build/student-edition
 
 strip: install
-	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN chapters/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace --log-level=WARN chapters/*.ipynb chapters/*/*.ipynb
 
 clean:
 	rm -rf _build .pytest_cache test-artifacts

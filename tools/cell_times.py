@@ -1,4 +1,4 @@
-"""Where a notebook's execution time goes: ``python tools/cell_times.py chapters/03_algorithms.ipynb ...``.
+"""Where a notebook's execution time goes: ``python tools/cell_times.py chapters/03_algorithms/distillation.ipynb ...``.
 
 Executes each notebook named on the command line top to bottom in a fresh kernel (in its own
 folder, as the book build does), times every code cell, and prints per notebook: the total of

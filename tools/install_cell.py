@@ -12,9 +12,9 @@ The cell's text is written once, here (:data:`TEMPLATE`); ``{version}`` and ``{r
 filled in from the package's ``__version__`` and ``_config.yml``. In the rendered book the cell is
 hidden (tag ``remove-input``: the build has ``dltips`` installed, so the cell prints nothing).
 
-    python tools/install_cell.py             # insert or update the cell in every chapters/*.ipynb
+    python tools/install_cell.py             # insert or update the cell in every notebook under chapters/
     python tools/install_cell.py --check     # list notebooks whose first code cell differs; exit 1 if any
-    python tools/install_cell.py chapters/03_algorithms.ipynb   # only these notebooks
+    python tools/install_cell.py chapters/03_algorithms/descent.ipynb   # only these notebooks
 
 The cell goes just before a notebook's first code cell, or replaces that cell where it is already
 an install cell (it mentions ``DLTIPS_INSTALL``). ``tests/test_install_cell.py`` checks that every
