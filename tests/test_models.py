@@ -69,9 +69,9 @@ def test_small_cnn():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"dropout": 1.0}, "dropout must be in \\[0, 1\\)"),
-        ({"dropout": -0.1}, "dropout must be in \\[0, 1\\)"),
-        ({"input_dropout": 1.5}, "dropout must be in \\[0, 1\\)"),
+        ({"dropout": 1.0}, "dropout must be a number in \\[0.0, 1.0\\)"),
+        ({"dropout": -0.1}, "dropout must be a number in \\[0.0, 1.0\\)"),
+        ({"input_dropout": 1.5}, "dropout must be a number in \\[0.0, 1.0\\)"),
         ({"hidden": (0,)}, "hidden sizes must be positive"),
         ({"num_classes": 0}, "num_classes must be a positive"),
     ],
@@ -160,3 +160,16 @@ def test_several_steps_per_execution_train_the_same_weights_as_one():
         weights.append(model.get_weights())
     for a, b in zip(*weights):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("bad", ["0.5", True, float("nan"), 1.0, -0.1, None])
+@pytest.mark.parametrize("argument", ["dropout", "input_dropout"])
+def test_mlp_refuses_a_dropout_rate_that_is_not_a_number_in_range_with_a_value_error(argument, bad):
+    with pytest.raises(ValueError, match=argument):
+        models.mlp((8,), **{argument: bad})
+
+
+@pytest.mark.parametrize("bad", ["0.5", False, float("inf"), 1.0])
+def test_small_cnn_refuses_a_bad_dropout_rate_with_a_value_error(bad):
+    with pytest.raises(ValueError, match="dropout"):
+        models.small_cnn(dropout=bad)

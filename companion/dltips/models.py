@@ -25,6 +25,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from dltips.checks import check_rate
+
 __all__ = [
     "MNIST_SHAPE",
     "Evaluation",
@@ -38,11 +40,6 @@ __all__ = [
 ]
 
 MNIST_SHAPE = (28, 28)
-
-
-def _check_rate(dropout: float) -> None:
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
 
 
 def _initializer(seed: int | None, offset: int) -> keras.initializers.Initializer:
@@ -85,8 +82,8 @@ def mlp(
         raise ValueError(f"hidden sizes must be positive integers, got {hidden!r}")
     if num_classes < 1:
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    _check_rate(dropout)
-    _check_rate(input_dropout)
+    dropout = check_rate("dropout", dropout)
+    input_dropout = check_rate("input_dropout", input_dropout)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     if input_dropout:
@@ -131,7 +128,7 @@ def small_cnn(
         raise ValueError(
             f"filters, dense and num_classes must be positive, got {filters!r}, {dense!r}, {num_classes!r}"
         )
-    _check_rate(dropout)
+    dropout = check_rate("dropout", dropout)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Reshape((*tuple(input_shape)[:2], 1))(inputs) if len(input_shape) == 2 else inputs
     for i, f in enumerate(filters):
