@@ -8,8 +8,10 @@ test loss climbs again. The gap between the two,
 
     \\text{generalization gap} = \\text{accuracy}_\\text{train} - \\text{accuracy}_\\text{test},
 
-shrinks when the model gets more data, and grows when it gets more capacity
-for the same data. :func:`learning_curves` records both accuracies and losses
+shrinks when the model gets more data. The classical picture has it grow with
+capacity at a fixed amount of data; past the interpolation threshold (the
+capacity that fits the training set exactly) it often does not, the regime of
+double descent (Belkin et al., 2019; Nakkiran et al., 2020). :func:`learning_curves` records both accuracies and losses
 after every epoch; :func:`capacity_sweep` trains one model per (hidden width,
 training-set size) pair on the same budget of updates.
 

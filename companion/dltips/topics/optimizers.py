@@ -10,7 +10,10 @@ weight's step by them (``t`` counts updates from 1, ``η`` is the learning rate)
   ``v ← β₂ v + (1 − β₂) g²``; ``w ← w − η_t m / (sqrt(v) + ε)`` with the bias
   correction folded into ``η_t = η sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ)`` (the form Keras uses).
 * **AdamW** (Loshchilov and Hutter, 2019): Adam, after a decoupled weight decay
-  ``w ← w − η λ w`` that does not pass through the adaptive scaling.
+  ``w ← w − η λ w`` that does not pass through the adaptive scaling. Here, as in
+  Keras (``BaseOptimizer._apply_weight_decay``) and PyTorch, ``η`` is the current
+  learning rate; the paper multiplies ``λ`` by the schedule multiplier ``η_t``
+  alone, so its ``λ`` is this ``λ`` times the base learning rate.
 * **Lion** (Chen et al., 2023): ``w ← w − η (sign(β₁ m + (1 − β₁) g) + λ w)``,
   then ``m ← β₂ m + (1 − β₂) g``. Without weight decay (``λ = 0``) every weight
   moves by exactly ``±η``; with decay the step is ``±η − η λ w``, no longer the
@@ -103,6 +106,8 @@ def adam_update(
     ``w ← w − η sqrt(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (sqrt(v) + ε)``.
     AdamW first applies ``w ← w − η λ w``: the decay is not divided by
     ``sqrt(v)``, which is what makes it differ from an L2 penalty in the loss.
+    ``η`` here is the learning rate, as in Keras and PyTorch; Loshchilov and
+    Hutter scale ``λ`` by the schedule multiplier only.
 
     Raises:
         ValueError: ``learning_rate`` not positive, a beta outside ``[0, 1)``,
