@@ -303,3 +303,43 @@ def test_compare_regularizers_is_reproducible_and_prints_progress(mnist_file, ca
     assert capsys.readouterr() == ("", "")
     np.testing.assert_array_equal(a["dropout"].weights, b["dropout"].weights)
     assert a["dropout"].history == b["dropout"].history
+
+
+# --------------------------------------------------------------------------- demonstrations
+
+
+def test_l2_rescues_high_dimensional_regression_on_few_examples():
+    none, l2 = reg.high_dimensional_regression((0.0, 3.0))
+    assert none.train_mse < 1e-3 < none.test_mse / 100  # fits the 20 examples, fails on new ones
+    assert l2.test_mse < none.test_mse / 100 and l2.weight_norm < none.weight_norm / 10
+    again = reg.high_dimensional_regression((0.0,))
+    assert again[0] == none  # deterministic, and the same start for every λ
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [({"lams": ()}, "lams"), ({"lams": (-1.0,)}, "lams"), ({"n_train": 0}, "n_train"),
+     ({"learning_rate": 0.0}, "learning_rate"), ({"batch_size": 0}, "batch_size")],
+)
+def test_high_dimensional_regression_rejects_bad_arguments(kwargs, name):
+    args = {"lams": (0.0,)} | kwargs
+    with pytest.raises(ValueError, match=name):
+        reg.high_dimensional_regression(args.pop("lams"), **args)
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [({"patience": 0}, "patience"), ({"learning_rate": -1.0}, "learning_rate"),
+                                              ({"n_train": 60_000}, "n_train")])
+def test_early_stopping_rejects_bad_arguments(kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        reg.train_with_early_stopping(**kwargs)
+
+
+def test_early_stopping_restores_the_validation_minimum(mnist_file):
+    stopped = reg.train_with_early_stopping(n_train=300, n_val=300, hidden=(32,), epochs=12, patience=2,
+                                            learning_rate=0.5)
+    val = stopped.history["val_loss"]
+    assert stopped.best_epoch == int(np.argmin(val)) + 1
+    assert stopped.epochs_run == len(val) <= 12
+    if stopped.epochs_run < 12:  # it stopped: the last `patience` epochs did not improve
+        assert stopped.epochs_run == stopped.best_epoch + 2
+    assert stopped.test_accuracy == pytest.approx(stopped.history["test_accuracy"][stopped.best_epoch - 1], abs=1e-9)

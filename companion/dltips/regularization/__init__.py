@@ -5,7 +5,9 @@
   and ``keras.optimizers``);
 * ``experiment``: :func:`compare_regularizers`, the chapter's experiment and
   ``dltips run regularization``;
-* ``figures``: learning curves per variant, weight histograms.
+* ``figures``: the conceptual diagrams (dropout's thinned networks, the L1 and
+  L2 constraint regions), learning curves per variant, weight histograms;
+* ``experiment`` also holds the small-data L2 demonstration and early stopping.
 
 Every public name is importable from the package itself; the modules load on
 first use, so ``import dltips.regularization`` does not start TensorFlow.

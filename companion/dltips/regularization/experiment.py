@@ -25,11 +25,15 @@ from dltips.tables import format_table
 
 __all__ = [
     "NEAR_ZERO",
+    "EarlyStoppingResult",
+    "RegressionFit",
     "RegularizationResult",
     "Variant",
     "VariantResult",
     "compare_regularizers",
     "default_variants",
+    "high_dimensional_regression",
+    "train_with_early_stopping",
 ]
 
 NEAR_ZERO = 1e-3
@@ -298,6 +302,195 @@ def compare_regularizers(
     settings = dict(hidden=tuple(hidden), batch_size=batch_size, optimizer=optimizer,
                     learning_rate=learning_rate, seed=seed, data_seed=data_seed)
     return RegularizationResult(results, n_train, n_val, len(test.y_test), epochs, settings)
+
+
+
+@dataclass(frozen=True)
+class RegressionFit:
+    """One fit of :func:`high_dimensional_regression`.
+
+    Attributes:
+        lam: the ``L2(lam)`` coefficient on the weights (Keras convention; 0: none).
+        train_mse, test_mse: mean squared error on the training and test examples.
+        weight_norm: ``‖w‖`` of the fitted weights (the bias excluded).
+    """
+
+    lam: float
+    train_mse: float
+    test_mse: float
+    weight_norm: float
+
+
+def high_dimensional_regression(
+    lams: Sequence[float] = (0.0, 3.0),
+    *,
+    n_train: int = 20,
+    n_test: int = 100,
+    dim: int = 200,
+    epochs: int = 100,
+    batch_size: int = 5,
+    learning_rate: float = 0.0015,
+    seed: int = 0,
+) -> list[RegressionFit]:
+    """Linear regression with more weights than examples, fitted with and without an L2 penalty.
+
+    The data follow Dive into Deep Learning's weight-decay section: ``dim``
+    standard-normal inputs and ``y = 0.05 + Σ_i 0.01·x_i + ε``, ``ε ~ N(0, 0.01²)``,
+    with ``n_train`` training examples (far fewer than ``dim``) and ``n_test``
+    test examples. For each coefficient ``λ`` in ``lams`` a linear model
+    (weights drawn from ``N(0, 1)``, the same draw and the same batches for every
+    ``λ``) is trained by plain mini-batch SGD, in NumPy, on the mean squared
+    error plus ``λ·‖w‖²``, the penalty of ``keras.regularizers.L2(λ)``::
+
+        J(w, b) = (1/m) Σ_i (w·x_i + b − y_i)² + λ‖w‖²
+
+    Without the penalty the model fits the 20 training examples almost exactly
+    and predicts new ones badly; with it, the weights that the data do not
+    determine decay towards zero, and the test error falls.
+
+    Args:
+        lams: the L2 coefficients to fit with (each >= 0).
+        n_train, n_test, dim: example counts and input dimension.
+        epochs, batch_size, learning_rate: plain SGD's settings.
+        seed: the data and the initial weights.
+
+    Returns:
+        One :class:`RegressionFit` per coefficient, in the order of ``lams``.
+
+    Raises:
+        ValueError: an empty ``lams`` or a negative coefficient, or any size or
+            rate out of range.
+
+    Example::
+
+        >>> none, l2 = high_dimensional_regression((0.0, 3.0), epochs=20)
+        >>> l2.test_mse < none.test_mse and l2.weight_norm < none.weight_norm
+        True
+    """
+    lams = [check_number("lams", lam, low=0.0) for lam in lams]
+    if not lams:
+        raise ValueError("lams must hold at least one coefficient")
+    n_train, n_test, dim = check_int("n_train", n_train), check_int("n_test", n_test), check_int("dim", dim)
+    epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
+    learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_int("seed", seed, minimum=0)
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_train + n_test, dim)).astype("float32")
+    y = (0.05 + 0.01 * x.sum(axis=1) + rng.normal(scale=0.01, size=n_train + n_test)).astype("float32")
+    x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    w0 = rng.normal(size=dim)  # one draw of the initial weights, shared by every λ
+    order = [rng.permutation(n_train) for _ in range(epochs)]  # and one batch order
+    fits = []
+    for lam in lams:
+        w, b = w0.copy(), 0.0
+        for perm in order:
+            for start in range(0, n_train, batch_size):
+                batch = perm[start:start + batch_size]
+                error = x_train[batch] @ w + b - y_train[batch]
+                grad_w = 2.0 * x_train[batch].T @ error / len(batch) + 2.0 * lam * w  # + ∇ of λ‖w‖²
+                b -= learning_rate * 2.0 * float(np.mean(error))
+                w -= learning_rate * grad_w
+        fits.append(RegressionFit(lam, float(np.mean((x_train @ w + b - y_train) ** 2)),
+                                  float(np.mean((x_test @ w + b - y_test) ** 2)), float(np.linalg.norm(w))))
+    return fits
+
+
+@dataclass
+class EarlyStoppingResult:
+    """The outcome of :func:`train_with_early_stopping`.
+
+    Attributes:
+        history: per epoch run, ``train_*``, ``val_*`` and ``test_*`` loss and
+            accuracy (inference mode, as in :class:`dltips.models.EvaluateEachEpoch`).
+        best_epoch: the epoch (counted from 1) whose weights were restored.
+        epochs_run: how many epochs ran before the callback stopped training.
+        max_epochs: the budget it was given.
+        train_accuracy, test_accuracy: of the restored model.
+    """
+
+    history: dict[str, list[float]]
+    best_epoch: int
+    epochs_run: int
+    max_epochs: int
+    train_accuracy: float
+    test_accuracy: float
+
+    @property
+    def gap(self) -> float:
+        """The generalization gap of the restored model, training minus test accuracy."""
+        return self.train_accuracy - self.test_accuracy
+
+
+def train_with_early_stopping(
+    *,
+    patience: int = 3,
+    n_train: int = 1000,
+    n_val: int = 1000,
+    hidden: Sequence[int] = (256,),
+    epochs: int = 30,
+    batch_size: int = 64,
+    learning_rate: float = 0.5,
+    seed: int = 0,
+    data_seed: int = 0,
+    mnist_path: str | None = None,
+) -> EarlyStoppingResult:
+    """Train the experiment's MLP with ``keras.callbacks.EarlyStopping`` on the validation loss.
+
+    The data are those of :func:`compare_regularizers` (the same subsets for the
+    same ``data_seed``). Plain SGD runs for at most ``epochs`` epochs; after each
+    one, ``EarlyStopping(monitor="val_loss", patience=patience,
+    restore_best_weights=True)`` compares the validation cross-entropy with its
+    best so far, stops once ``patience`` epochs in a row have not improved on
+    it, and puts back the weights of the best epoch::
+
+        t* = argmin_t  L_val(w_t),   returned weights  w_{t*}
+
+    Args:
+        patience: epochs without improvement before stopping (>= 1).
+        n_train, n_val, hidden, epochs, batch_size, learning_rate, seed,
+            data_seed, mnist_path: as in :func:`compare_regularizers`.
+
+    Returns:
+        An :class:`EarlyStoppingResult`.
+
+    Raises:
+        ValueError: any argument out of range (checked before training starts).
+
+    Example::
+
+        >>> stopped = train_with_early_stopping(epochs=5, n_train=200)  # doctest: +SKIP
+        >>> stopped.best_epoch <= stopped.epochs_run <= 5  # doctest: +SKIP
+        True
+    """
+    patience = check_int("patience", patience)
+    n_train, n_val = check_int("n_train", n_train), check_int("n_val", n_val)
+    hidden = check_sizes("hidden", hidden)
+    if n_train + n_val > 54_210:
+        raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
+    epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
+    learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    check_int("seed", seed, minimum=0)
+    check_int("data_seed", data_seed, minimum=0)
+    x, y = data.train_subset(n_train + n_val, seed=data_seed, path=mnist_path)
+    x_train, y_train, x_val, y_val = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    test = data.load_mnist(mnist_path)
+    keras.utils.set_random_seed(seed)
+    model = models.mlp(hidden, seed=seed)
+    models.compile_classifier(model, keras.optimizers.SGD(learning_rate),
+                              steps_per_execution=models.steps_per_execution(n_train, batch_size))
+    curves = models.EvaluateEachEpoch({"train": (x_train, y_train), "val": (x_val, y_val),
+                                       "test": (test.x_test, test.y_test)})
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True)
+    model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_val, y_val),
+              callbacks=[curves, stopper], verbose=0)
+    return EarlyStoppingResult(
+        history=curves.history,
+        best_epoch=stopper.best_epoch + 1,
+        epochs_run=len(curves.history["val_loss"]),
+        max_epochs=epochs,
+        train_accuracy=models.evaluate(model, x_train, y_train).accuracy,
+        test_accuracy=models.evaluate(model, test.x_test, test.y_test).accuracy,
+    )
 
 
 
