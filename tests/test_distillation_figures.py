@@ -89,3 +89,32 @@ def test_plot_bias_shift_marks_the_chosen_shift():
     assert ax.lines[1].get_ydata()[0] == 70 and "chosen: +1 (70 errors)" in ax.get_legend().get_texts()[0].get_text()
     with pytest.raises(ValueError, match="chosen"):
         distillation.plot_bias_shift({0.0: 90}, 1.0)
+
+
+def test_draw_distillation_draws_teacher_soft_targets_student_and_the_loss():
+    from matplotlib.text import Annotation
+
+    fig = distillation.draw_distillation([5.0, 1.0, 0.0, -2.0], temperature=4.0, alpha=0.1)
+    (diagram,) = fig.axes
+    (bars,) = diagram.child_axes
+    boxes = [t.get_text() for t in diagram.texts if t.get_bbox_patch() is not None]
+    assert len(boxes) == 5
+    assert any("teacher" in b for b in boxes) and any("student" in b for b in boxes)
+    assert any("true label" in b for b in boxes)
+    loss = next(b for b in boxes if "KL" in b)
+    assert "0.1" in loss and "0.9" in loss and "4^2" in loss  # α, 1 − α and T²
+    arrows = [t for t in diagram.texts if isinstance(t, Annotation)]
+    assert len(arrows) == 7  # x→teacher, x→student, z→p(T), p(T)→L, v→L, y→L, L→student
+    assert sum(a.arrow_patch.get_linestyle() == "--" for a in arrows) == 1  # the gradient
+    heights = [p.get_height() for p in bars.patches]
+    assert len(heights) == 8  # four classes at T = 1 and at T = 4
+    assert sum(heights[:4]) == pytest.approx(1.0) and sum(heights[4:]) == pytest.approx(1.0)
+    assert max(heights[4:]) < max(heights[:4])  # T = 4 is softer
+    assert [t.get_text() for t in bars.get_legend().get_texts()] == ["T = 1", "T = 4"]
+
+
+@pytest.mark.parametrize("kwargs", [{"logits": [1.0]}, {"logits": [1.0, float("nan")]},
+                                    {"temperature": 1.0}, {"alpha": 1.5}])
+def test_draw_distillation_rejects_bad_input(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        distillation.draw_distillation(**kwargs)

@@ -1,4 +1,4 @@
-"""The figures of knowledge distillation: soft targets, T², temperature sweeps, the paper-sized run, the omitted digit."""
+"""The figures of knowledge distillation: the method, soft targets, T², temperature sweeps, the paper run, the omitted digit."""
 
 from __future__ import annotations
 
@@ -7,15 +7,108 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from dltips.checks import check_numbers
+from dltips.checks import check_number, check_numbers
 
 __all__ = [
+    "EXAMPLE_LOGITS",
+    "draw_distillation",
     "plot_bias_shift",
     "plot_gradient_scale",
     "plot_soft_targets",
     "plot_student_errors",
     "plot_temperature_sweep",
 ]
+
+#: Made-up logits of a teacher for one image of a 7 (classes 0 to 9): confident, with 2 and 9 as runners-up.
+EXAMPLE_LOGITS = (1.0, 0.5, 4.0, 2.5, -1.0, 0.0, -2.0, 9.0, 1.5, 3.5)
+
+
+def draw_distillation(
+    logits: Sequence[float] | np.ndarray = EXAMPLE_LOGITS,
+    temperature: float = 4.0,
+    alpha: float = 0.1,
+) -> plt.Figure:
+    """The method at a glance: the teacher, its soft targets at ``T = 1`` and at ``temperature``, and the student.
+
+    One image goes to both networks. The frozen teacher's logits ``z`` give the soft
+    targets ``p(T) = softmax(z / T)``, drawn as bars at ``T = 1`` and at the higher
+    ``temperature`` (the inset). The student is trained on the weighted sum of the
+    two losses, with ``q(T) = softmax(v / T)`` for its logits ``v``::
+
+        L = alpha · CE(y, q(1)) + (1 − alpha) · T² · KL(p(T) ‖ q(T))
+
+    Args:
+        logits: the teacher's logits for one image (at least two classes).
+        temperature: the higher temperature, ``T > 1``.
+        alpha: the weight of the hard-label loss, in ``[0, 1]``.
+
+    Returns:
+        A figure with one axes, the diagram (its boxes are texts with a ``bbox``, its
+        arrows :class:`~matplotlib.text.Annotation` objects), whose inset
+        (``fig.axes[0].child_axes[0]``) holds the soft targets: one group of bars
+        per temperature, each summing to 1.
+
+    Raises:
+        ValueError: fewer than two logits, a logit that is not a finite number, a
+            ``temperature`` not > 1, or ``alpha`` outside ``[0, 1]``.
+
+    Example::
+
+        >>> fig = draw_distillation([3.0, 1.0, 0.0], temperature=4.0)
+        >>> bars = fig.axes[0].child_axes[0]
+        >>> len(bars.patches)  # 3 classes at T = 1 and at T = 4
+        6
+    """
+    z = np.asarray(check_numbers("logits", logits), dtype=np.float64)
+    if z.size < 2:
+        raise ValueError(f"logits must hold at least two classes, got {list(z)}")
+    temperature = check_number("temperature", temperature, low=1.0, low_open=True)
+    alpha = check_number("alpha", alpha, low=0.0, high=1.0, high_open=False)
+    fig, ax = plt.subplots(figsize=(10, 4.6))
+    ax.set(xlim=(0, 12), ylim=(0, 6))
+    ax.axis("off")
+
+    def box(x: float, y: float, text: str, color: str) -> None:
+        ax.text(x, y, text, ha="center", va="center", fontsize=10,
+                bbox={"boxstyle": "round,pad=0.5", "facecolor": color, "edgecolor": "black"})
+
+    def arrow(start: tuple[float, float], end: tuple[float, float], label: str = "", **style: object) -> None:
+        ax.annotate("", xy=end, xytext=start,
+                    arrowprops={"arrowstyle": "->", "lw": 1.4, "color": "black", **style})
+        if label:
+            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.25, label,
+                    ha="center", va="bottom", fontsize=9)
+
+    box(1.0, 3.0, "one image x", "white")
+    box(3.6, 4.7, "teacher\n(large, trained,\nfrozen)", "lightsteelblue")
+    box(3.6, 1.4, "student\n(small)", "navajowhite")
+    box(7.0, 2.4, "true label y", "white")
+    loss = (f"$L = {alpha:g}\\,\\mathrm{{CE}}(y, q(1))$\n"
+            f"$+\\;{1 - alpha:g} \\cdot {temperature:g}^2\\,\\mathrm{{KL}}(p(T) \\,\\|\\, q(T))$")
+    box(10.3, 2.4, loss, "lightyellow")
+    arrow((1.7, 3.3), (2.7, 4.3))
+    arrow((1.7, 2.7), (2.8, 1.7))
+    arrow((4.6, 4.7), (5.7, 4.7), "logits z")
+    arrow((9.4, 4.3), (10.3, 3.05), "p(T)")
+    arrow((4.3, 1.4), (9.3, 1.95))
+    ax.text(6.8, 1.3, "logits v: q(T), q(1)", ha="center", va="top", fontsize=9)
+    arrow((7.8, 2.4), (9.1, 2.4))
+    arrow((10.3, 1.8), (3.6, 0.75), "", linestyle="--", connectionstyle="arc3,rad=-0.2")
+    ax.text(7.2, 0.2, "the gradient of L updates the student only", ha="center", fontsize=9, style="italic")
+
+    bars = ax.inset_axes((6.3, 3.5, 3.1, 2.3), transform=ax.transData)
+    classes = np.arange(z.size)
+    for i, t in enumerate((1.0, temperature)):
+        p = np.exp((z - z.max()) / t)
+        bars.bar(classes + (i - 0.5) * 0.4, p / p.sum(), 0.4, color=f"C{i + 2}", label=f"T = {t:g}")
+    bars.set_xticks(classes)
+    bars.tick_params(labelsize=7)
+    bars.set_ylim(0, 1)
+    bars.set_title("soft targets p(T) = softmax(z / T)", fontsize=9)
+    bars.set_xlabel("class", fontsize=8)
+    bars.legend(fontsize=7)
+    fig.suptitle(f"Knowledge distillation: a small student learns from a teacher's soft targets at T = {temperature:g}")
+    return fig
 
 
 def plot_soft_targets(
