@@ -226,7 +226,7 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 @keras.saving.register_keras_serializable(package="dltips")
 class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """``α_t = α0 / (1 + d · t)``: the ``1/t`` decay that Keras 2's ``SGD(lr, decay=d)`` applied.
+    """``α_t = α0 / (1 + d · t)``: the ``1/t`` decay that ``SGD(decay=d)`` applied in Keras up to 2.10 and in the legacy optimizers.
 
     Keras 3 removed the ``decay=`` argument of its optimizers; old code
     ``SGD(lr=α0, decay=d)`` ports to ``SGD(learning_rate=InverseTimeDecay(α0, d))``.
@@ -351,7 +351,7 @@ def step_decay(initial_learning_rate: float, gamma: float, step_size: int) -> St
 
 
 def inverse_time_decay(initial_learning_rate: float, decay: float) -> InverseTimeDecay:
-    """``α0 / (1 + decay · t)``, what Keras 2's ``SGD(lr=α0, decay=decay)`` did (see :class:`InverseTimeDecay`).
+    """``α0 / (1 + decay · t)``, what ``SGD(learning_rate=α0, decay=decay)`` did up to Keras 2.10 (see :class:`InverseTimeDecay`).
 
     Example: ``keras.optimizers.SGD(inverse_time_decay(0.01, 1e-4))`` ports ``SGD(lr=0.01, decay=1e-4)``.
 
