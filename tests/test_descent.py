@@ -307,3 +307,124 @@ def test_valley_problem_is_ill_conditioned_and_its_minimum_is_least_squares():
     start_loss = float(descent.half_squared_error(problem.y, model(problem.x)))
     assert start_loss == pytest.approx(problem.loss(problem.start), rel=1e-5)
     assert start_loss > values[0] + 0.1
+
+
+# Why momentum helps: the eigen-analysis and the leaky average (dltips.descent.momentum)
+
+def _spectral_radius(matrix: np.ndarray) -> float:
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+@pytest.mark.parametrize("learning_rate, momentum", [(0.3, 0.0), (0.5, 0.8), (1.9, 0.5), (2.5, 0.9)])
+def test_contraction_factors_are_the_spectral_radius_of_the_update_map(learning_rate, momentum, nesterov):
+    lams = np.array([0.04, 0.3, 1.0])
+    got = descent.contraction_factors(lams, learning_rate=learning_rate, momentum=momentum, nesterov=nesterov)
+    for lam, rho in zip(lams, got):
+        a = learning_rate * lam
+        # the linear map of (error, velocity) along one eigen-direction, Keras's updates written out
+        if nesterov and momentum:
+            step = np.array([[1 - a * (1 + momentum), momentum**2], [-a, momentum]])
+        else:
+            step = np.array([[1 - a, momentum], [-a, momentum]])
+        assert rho == pytest.approx(_spectral_radius(step), abs=1e-9)
+
+
+def test_contraction_factors_predict_the_runs_of_the_updates():
+    hessian = np.diag([0.05, 1.0])
+    for lr, mu, nest in [(1.5, 0.0, False), (0.5, 0.8, False), (0.5, 0.8, True)]:
+        errors = descent.quadratic_descent_errors(hessian, [1.0, 1.0], learning_rate=lr, momentum=mu,
+                                                  nesterov=nest, steps=200)
+        predicted = descent.contraction_factors([0.05, 1.0], learning_rate=lr, momentum=mu, nesterov=nest).max()
+        assert descent.measured_contraction(errors, start=50, stop=150) == pytest.approx(predicted, abs=0.01)
+
+
+def test_quadratic_descent_errors_follow_the_package_update_in_float64():
+    # the same three rules as apply_sgd_update (and Keras), on the gradient H e
+    hessian = np.array([[1.0, 0.3], [0.3, 0.2]])
+    for mu, nest in [(0.0, False), (0.9, False), (0.9, True)]:
+        e = tf.Variable([1.0, -2.0], dtype=tf.float64)
+        v = descent.make_velocities([e])
+        expected = [e.numpy().copy()]
+        for _ in range(5):
+            descent.apply_sgd_update([e], [tf.linalg.matvec(hessian, e)], v, learning_rate=0.4, momentum=mu,
+                                     nesterov=nest)
+            expected.append(e.numpy().copy())
+        got = descent.quadratic_descent_errors(hessian, [1.0, -2.0], learning_rate=0.4, momentum=mu,
+                                               nesterov=nest, steps=5)
+        np.testing.assert_allclose(got, np.array(expected), atol=1e-12)
+
+
+def test_stability_limits_of_gradient_descent_and_momentum():
+    lam = [1.0]
+    assert descent.contraction_factors(lam, learning_rate=1.99)[0] < 1 < descent.contraction_factors(
+        lam, learning_rate=2.01)[0]
+    mu = 0.5  # momentum converges while ηλ < 2(1 + μ)
+    assert descent.contraction_factors(lam, learning_rate=2.99, momentum=mu)[0] < 1
+    assert descent.contraction_factors(lam, learning_rate=3.01, momentum=mu)[0] > 1
+    # complex roots: the error spirals in at √μ whatever the curvature
+    np.testing.assert_allclose(descent.contraction_factors([0.5, 1.0], learning_rate=0.5, momentum=0.81), 0.9)
+
+
+def test_optimal_tunings_balance_the_extreme_directions_and_give_the_root_kappa_speedup():
+    lam_min, lam_max = 0.04, 1.0
+    kappa = lam_max / lam_min
+    gd, hb = descent.optimal_gradient_descent(lam_min, lam_max), descent.optimal_heavy_ball(lam_min, lam_max)
+    assert gd.rate == pytest.approx((kappa - 1) / (kappa + 1))
+    assert hb.rate == pytest.approx((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1))
+    assert hb.momentum == pytest.approx(hb.rate**2)
+    for tuning in (gd, hb):
+        factors = descent.contraction_factors([lam_min, 0.3, lam_max], learning_rate=tuning.learning_rate,
+                                              momentum=tuning.momentum)
+        assert factors.max() == pytest.approx(tuning.rate, abs=1e-6)
+    # no nearby rate does better than the optimum
+    for lr in (gd.learning_rate * 0.95, gd.learning_rate * 1.05):
+        assert descent.contraction_factors([lam_min, lam_max], learning_rate=lr).max() > gd.rate
+    # steps to shrink the error by e: 1/ln(1/ρ); gradient descent needs about √κ times more
+    assert math.log(hb.rate) / math.log(gd.rate) == pytest.approx(math.sqrt(kappa), rel=0.05)
+
+
+def test_velocity_is_the_leaky_sum_of_the_gradients():
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((12, 3))
+    v = np.zeros(3)
+    for g in grads:
+        v = 0.7 * v - 0.2 * g
+    np.testing.assert_allclose(descent.velocity_from_gradients(grads, learning_rate=0.2, momentum=0.7), v)
+    # a constant gradient: the effective rate η/(1 − μ)
+    steady = descent.velocity_from_gradients(np.ones((200, 1)), learning_rate=0.2, momentum=0.7)
+    assert steady.item() == pytest.approx(-0.2 / (1 - 0.7))
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: descent.contraction_factors([-1.0], learning_rate=0.1), "eigenvalues"),
+    (lambda: descent.contraction_factors([1.0], learning_rate=0.0), "learning_rate"),
+    (lambda: descent.contraction_factors([1.0], learning_rate=0.1, momentum=1.0), "momentum"),
+    (lambda: descent.optimal_gradient_descent(0.0, 1.0), "lam_min"),
+    (lambda: descent.optimal_heavy_ball(2.0, 1.0), "lam_max"),
+    (lambda: descent.quadratic_descent_errors(np.eye(3), [1.0, 2.0], learning_rate=0.1, steps=3), "hessian"),
+    (lambda: descent.quadratic_descent_errors(np.eye(1), [1.0], learning_rate=0.1, steps=0), "steps"),
+    (lambda: descent.measured_contraction(np.ones(5), start=2, stop=9), "stop"),
+    (lambda: descent.measured_contraction(np.zeros(5), start=0, stop=3), "errors"),
+    (lambda: descent.velocity_from_gradients(np.zeros((0, 2)), learning_rate=0.1, momentum=0.5), "gradients"),
+])
+def test_momentum_analysis_refuses_bad_arguments(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
+
+
+def test_common_rate_losses_runs_every_batch_size_at_every_rate():
+    losses = descent.common_rate_losses(1000, learning_rates=(0.05, 0.2), batch_sizes=(8, 1000), updates=4)
+    assert set(losses) == {0.05, 0.2} and all(set(by_size) == {8, 1000} for by_size in losses.values())
+    # the full batch at 0.2 after 4 updates is the race's loop after 4 epochs
+    race = descent.train_gradient_descent(mlp((), seed=0), *descent_data(1000), batch_size=1000,
+                                          learning_rate=0.2, epochs=4, seed=0)
+    assert losses[0.2][1000] == pytest.approx(race.eval_loss[-1], abs=1e-5)
+    with pytest.raises(ValueError, match="learning_rates"):
+        descent.common_rate_losses(1000, learning_rates=(0.0,))
+
+
+def descent_data(n: int):
+    from dltips import data
+
+    return data.train_subset(n, seed=0)

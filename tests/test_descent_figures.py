@@ -83,3 +83,37 @@ def test_plot_descent_race_has_three_log_panels_with_one_curve_per_run():
 def test_plot_descent_race_needs_a_run():
     with pytest.raises(ValueError, match="histories"):
         descent.plot_descent_race({})
+
+
+def test_plot_momentum_valley_draws_the_zig_zag_and_the_smoother_momentum_path():
+    ax = descent.plot_momentum_valley(steps=20)
+    lines = {line.get_label(): line.get_xydata() for line in ax.get_lines()}
+    assert list(lines) == ["gradient descent", "momentum", "start", "minimum"]
+    gd, mom = lines["gradient descent"], lines["momentum"]
+    assert len(gd) == len(mom) == 21  # the start and 20 steps each
+    assert np.array_equal(gd[0], mom[0]) and np.array_equal(gd[0], [-9.0, 1.6])
+    # gradient descent zig-zags: the across-valley coordinate flips sign at every step
+    assert np.all(np.sign(gd[1:, 1]) == -np.sign(gd[:-1, 1]))
+    # momentum swings smoothly: far fewer sign changes, and it ends closer to the minimum
+    assert np.sum(np.diff(np.sign(mom[:, 1])) != 0) <= 4
+    assert np.linalg.norm(mom[-1]) < 0.8 * np.linalg.norm(gd[-1])
+    assert len(ax.collections) >= 1, "the contours are missing"
+    notes = [t.get_text() for t in ax.texts]
+    assert len(notes) == 2 and notes[0].startswith("gradient descent") and notes[1].startswith("momentum")
+
+
+def test_plot_momentum_valley_uses_given_axes():
+    fig, ax = plt.subplots()
+    assert descent.plot_momentum_valley(steps=3, ax=ax) is ax
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"curvatures": (1.0, 0.5)}, "curvatures"),
+    ({"learning_rates": (2.5, 0.4)}, r"learning_rates\[0\]"),
+    ({"learning_rates": (1.0, 0.0)}, r"learning_rates\[1\]"),
+    ({"momentum": 1.0}, "momentum"),
+    ({"steps": 0}, "steps"),
+])
+def test_plot_momentum_valley_rejects_what_it_cannot_draw(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        descent.plot_momentum_valley(**kwargs)

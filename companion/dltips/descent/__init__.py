@@ -6,8 +6,10 @@
 * ``training``: the training loop :func:`train_gradient_descent` (one loop for the three
   variants: only the batch size changes) and its Keras reference :func:`train_with_keras_sgd`;
 * ``problems``: the article's ridge regression and a narrow valley to watch descent on;
+* ``momentum``: why momentum helps on a quadratic: the leaky average of past gradients and the
+  per-direction contraction factors, with Polyak's optimal tuning;
 * ``experiment``: :func:`descent_race`, the chapter's experiment and ``dltips run descent``;
-* ``figures``: paths on a loss surface, and the race of batch sizes.
+* ``figures``: paths on a loss surface, the momentum-valley diagram, and the race of batch sizes.
 
 Every public name is importable from the package itself; the modules load on
 first use, so ``import dltips.descent`` does not start TensorFlow.
@@ -22,7 +24,7 @@ Example::
 from dltips._lazy import attach
 from dltips.experiments import register
 
-__getattr__, __dir__ = attach(__name__, ("update", "training", "problems", "experiment", "figures"))
+__getattr__, __dir__ = attach(__name__, ("update", "training", "problems", "momentum", "experiment", "figures"))
 
 register(
     "descent",

@@ -14,15 +14,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import keras
 import numpy as np
+import tensorflow as tf
 
 from dltips import data, models, runtime
 from dltips.checks import check_int, check_number
 from dltips.descent.figures import plot_descent_race
-from dltips.descent.training import DescentHistory, train_gradient_descent
+from dltips.descent.training import (
+    DescentHistory,
+    _compiled_step,
+    epoch_batches,
+    train_gradient_descent,
+)
 from dltips.experiments import ExperimentResult, RunOptions
 
-__all__ = ["DescentRace", "descent_race", "race_settings"]
+__all__ = ["DescentRace", "common_rate_losses", "descent_race", "race_settings"]
 
 
 def race_settings(n: int) -> dict[int, dict[str, float | int]]:
@@ -139,6 +146,67 @@ def descent_race(
         sizes[name] = b
     settings = dict(n=n, plan={str(b): p for b, p in plan.items()}, target_loss=target_loss, seed=seed)
     return DescentRace(runs, sizes, target_loss, settings)
+
+
+def common_rate_losses(
+    n: int = 10_000,
+    *,
+    learning_rates: tuple[float, ...] = (0.01, 0.5),
+    batch_sizes: tuple[int, ...] | None = None,
+    updates: int = 50,
+    seed: int = 0,
+) -> dict[float, dict[int, float]]:
+    """The loss after ``updates`` updates for every batch size at every learning rate, on the race's problem.
+
+    :func:`descent_race` gives each batch size its own learning rate, so its
+    per-update ranking mixes the effect of the batch with that of the rate.
+    Here every batch size runs at each of the same ``learning_rates``, from the
+    same initial weights, for the same number of updates (less than an epoch
+    for small batches); the loss is measured on all ``n`` images, as in the race.
+
+    Args:
+        n: training images (the race's class-balanced subset), more than 256.
+        learning_rates: the common rates ``η > 0``.
+        batch_sizes: default the race's, ``(1, 32, 256, n)``.
+        updates: updates made by every run.
+        seed: initial weights, subset and batch order, as in the race.
+
+    Returns:
+        ``{learning rate: {batch size: loss after `updates` updates}}``.
+
+    Raises:
+        ValueError: a bad ``n``, rate, batch size, ``updates`` or ``seed``, before any training.
+
+    Example::
+
+        >>> losses = common_rate_losses(1000, learning_rates=(0.1,), batch_sizes=(32, 1000), updates=5)
+        >>> sorted(losses[0.1])
+        [32, 1000]
+    """
+    n = check_int("n", n, minimum=257)
+    rates = [check_number("learning_rates", r, low=0.0, low_open=True) for r in learning_rates]
+    sizes = list(race_settings(n)) if batch_sizes is None else [
+        check_int("batch_sizes", b, maximum=n) for b in batch_sizes]
+    updates = check_int("updates", updates)
+    check_int("seed", seed, minimum=0)
+    x, y = data.train_subset(n, seed=seed)
+    x_all, y_all = tf.convert_to_tensor(x), tf.convert_to_tensor(y)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    losses: dict[float, dict[int, float]] = {}
+    for rate in rates:
+        losses[rate] = {}
+        for b in sizes:
+            model = models.mlp((), seed=seed)
+            step, _, _ = _compiled_step(model, loss_fn, x_all, y_all, batch_size=b, learning_rate=rate,
+                                        momentum=0.0, nesterov=False)
+            done, epoch = 0, 0
+            while done < updates:  # the race's batches, cut off after `updates` updates
+                for indices in epoch_batches(n, b, epoch=epoch, seed=seed)[: updates - done]:
+                    step(indices.astype(np.int32))
+                    done += 1
+                epoch += 1
+            losses[rate][b] = float(loss_fn(y_all, model(x_all, training=False)))
+    return losses
 
 
 #: ``dltips run descent --quick``: tiny sizes, seconds.

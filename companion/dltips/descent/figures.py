@@ -1,4 +1,4 @@
-"""The figures of gradient descent: paths on a loss surface, and the race of batch sizes."""
+"""The figures of gradient descent: paths on a loss surface, the momentum-valley diagram, and the race of batch sizes."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dltips.checks import check_int
+from dltips.checks import check_int, check_number
+from dltips.descent.momentum import quadratic_descent_errors
 
-__all__ = ["plot_descent_paths", "plot_descent_race"]
+__all__ = ["plot_descent_paths", "plot_descent_race", "plot_momentum_valley"]
 
 
 def plot_descent_paths(
@@ -123,3 +124,95 @@ def plot_descent_race(histories: Mapping[str, Any], *, title: str | None = None)
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_momentum_valley(
+    *,
+    curvatures: tuple[float, float] = (0.02, 1.0),
+    start: tuple[float, float] = (-9.0, 1.6),
+    learning_rates: tuple[float, float] = (1.75, 0.4),
+    momentum: float = 0.85,
+    steps: int = 30,
+    ax: Axes | None = None,
+) -> Axes:
+    """The conceptual picture of momentum: plain gradient descent against momentum in a narrow valley.
+
+    Draws the elliptical contours of ``J(w) = ½ (λ_along w₁² + λ_across w₂²)``, a
+    valley along ``w₁`` whose walls (``w₂``) are ``λ_across / λ_along`` times more
+    curved than its floor, and, from the same ``start``, the path of plain
+    gradient descent (``w ← w − η∇J``, at a rate near its stability limit
+    ``2 / λ_across``: each step overshoots across the valley, so it zig-zags,
+    and creeps along the floor) and of momentum (``v ← μv − η∇J; w ← w + v``,
+    at a smaller rate: the across-valley components of successive gradients
+    cancel in the velocity, the along-valley ones add up, so it swings
+    smoothly and travels further). Two notes name what each path does, with
+    arrows to it.
+
+    Args:
+        curvatures: ``(λ_along, λ_across)``, both > 0, the first the smaller.
+        start: the starting weights, up the valley.
+        learning_rates: ``η`` of gradient descent (below ``2 / λ_across``, so that it
+            converges) and of momentum, both > 0.
+        momentum: ``μ`` of the momentum path, in ``[0, 1)``.
+        steps: updates drawn on each path.
+        ax: draw here instead of on a new figure.
+
+    Returns:
+        The axes, with the contours (one contour set), the two paths (lines
+        labelled ``"gradient descent"`` and ``"momentum"``), the start and the
+        minimum, and the two notes (``ax.texts``).
+
+    Raises:
+        ValueError: a curvature that is not > 0, ``λ_along >= λ_across``, a
+            gradient-descent rate outside ``(0, 2 / λ_across)``, a momentum rate
+            that is not > 0, a momentum outside
+            ``[0, 1)`` or ``steps`` not an integer >= 1.
+
+    Example::
+
+        >>> ax = plot_momentum_valley(steps=10)
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['gradient descent', 'momentum', 'start', 'minimum']
+    """
+    along = check_number("curvatures[0]", curvatures[0], low=0.0, low_open=True)
+    across = check_number("curvatures[1]", curvatures[1], low=0.0, low_open=True)
+    if along >= across:
+        raise ValueError(f"curvatures must be (along, across) with along < across, got {curvatures!r}")
+    eta_gd = check_number("learning_rates[0]", learning_rates[0], low=0.0, high=2 / across, low_open=True)
+    eta_mom = check_number("learning_rates[1]", learning_rates[1], low=0.0, low_open=True)
+    mu = check_number("momentum", momentum, low=0.0, high=1.0)
+    steps = check_int("steps", steps)
+    hessian = np.diag([along, across])
+    paths = {
+        "gradient descent": quadratic_descent_errors(hessian, start, learning_rate=eta_gd, steps=steps),
+        "momentum": quadratic_descent_errors(hessian, start, learning_rate=eta_mom, steps=steps, momentum=mu),
+    }
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.6))
+    x_max = 1.1 * abs(start[0])
+    y_max = 1.6 * max(abs(start[1]), float(np.max(np.abs(np.vstack(list(paths.values()))[:, 1]))))
+    w1, w2 = np.meshgrid(np.linspace(-x_max, x_max, 300), np.linspace(-y_max, y_max, 200))
+    z = 0.5 * (along * w1**2 + across * w2**2)
+    top = 0.5 * (along * start[0] ** 2 + across * start[1] ** 2)
+    ax.contour(w1, w2, z, levels=top * np.geomspace(2e-3, 1.5, 9), colors="0.6", linewidths=0.8)
+    styles = {"gradient descent": dict(color="tab:red", marker="o"), "momentum": dict(color="tab:blue", marker="s")}
+    for name, path in paths.items():
+        ax.plot(path[:, 0], path[:, 1], markersize=3.5, linewidth=1.4, label=name, **styles[name])
+    ax.plot(*start, "ks", markersize=7, label="start")
+    ax.plot(0, 0, "k*", markersize=14, label="minimum")
+    gd, mom = paths["gradient descent"], paths["momentum"]
+    ax.annotate("gradient descent: every step overshoots across the\nsteep walls (zig-zag) and creeps along the flat floor",
+                xy=gd[3], xytext=(-0.95 * x_max, -0.93 * y_max), fontsize=9, color="tab:red",
+                arrowprops=dict(arrowstyle="->", color="tab:red"))
+    ax.annotate("momentum: the across-valley pushes cancel,\nthe along-valley ones add up to a longer step",
+                xy=mom[min(9, steps)], xytext=(-0.3 * x_max, 0.62 * y_max), fontsize=9, color="tab:blue",
+                arrowprops=dict(arrowstyle="->", color="tab:blue"))
+    ax.set_xlim(-x_max, x_max)
+    ax.set_ylim(-y_max, y_max)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$w_1$ (along the valley: flat)")
+    ax.set_ylabel("$w_2$ (across: steep)")
+    ax.set_title(f"{steps} steps from the same start: gradient descent ($\\eta$ = {eta_gd:g}) "
+                 f"and momentum ($\\eta$ = {eta_mom:g}, $\\mu$ = {mu:g})")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
