@@ -45,3 +45,39 @@ def test_plot_async_training_shows_losses_and_staleness_histogram():
     plt.close(fig)
     with pytest.raises(ValueError, match="window"):
         parallel.plot_async_training([1.0], [1.0], [0], window=0)
+
+
+def _gids(fig, gid):
+    return [[a for a in ax.get_children() if a.get_gid() == gid] for ax in fig.axes]
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_data_parallelism_diagram_draws_one_box_per_worker_and_two_arrows_each(n):
+    fig = parallel.draw_data_parallelism(n)
+    assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["synchronous", "asynchronous"]
+    boxes, arrows = _gids(fig, "box"), _gids(fig, "arrow")
+    assert [len(b) for b in boxes] == [n + 1, n + 1]  # the workers and the all-reduce / the server
+    assert [len(a) for a in arrows] == [2 * n, 2 * n]  # a gradient up and the weights back, per worker
+    dashed = [a for a in arrows[1] if a.arrow_patch.get_linestyle() != "-"]
+    assert len(dashed) == 1 and not [a for a in arrows[0] if a.arrow_patch.get_linestyle() != "-"]
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_ring_allreduce_diagram_has_2n_minus_2_steps_with_every_chunk_sent_once_per_step(n):
+    fig = parallel.draw_ring_allreduce(n)
+    assert len(fig.axes) == 2 * (n - 1)
+    assert [ax.get_title().split(",")[0] for ax in fig.axes] == ["reduce-scatter"] * (n - 1) + ["all-gather"] * (n - 1)
+    for ax, arrows in zip(fig.axes, _gids(fig, "arrow")):
+        assert len(arrows) == n  # every worker sends to its neighbour at every step
+        chunks = sorted(t.get_text() for t in ax.texts if t.get_text().startswith("c"))
+        assert chunks == [f"c{i}" for i in range(n)]  # each chunk travels on exactly one link
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("bad", [1, 7, 2.5, "3", True])
+def test_diagrams_refuse_a_worker_count_they_cannot_draw(bad):
+    with pytest.raises(ValueError, match="num_workers"):
+        parallel.draw_data_parallelism(bad)
+    with pytest.raises(ValueError, match="num_workers"):
+        parallel.draw_ring_allreduce(bad)
