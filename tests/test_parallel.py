@@ -254,3 +254,44 @@ def test_worker_reads_its_place_in_the_cluster(monkeypatch):
     assert worker.cluster_position() == (0, 1)
     monkeypatch.setenv("TF_CONFIG", launcher.tf_config([1, 2, 3], 2))
     assert worker.cluster_position() == (2, 3)
+
+
+def test_the_replicas_shares_summed_are_the_gradient_of_the_whole_batch():
+    import keras
+    import tensorflow as tf
+
+    from dltips import models
+    from dltips.parallel import allreduce
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((12, 28, 28)).astype("float32"), rng.integers(0, 10, 12)
+    model = models.mlp((8,), seed=0)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x))
+    whole = [g.numpy() for g in tape.gradient(loss, model.trainable_variables)]
+    for n in (1, 2, 3, 5):  # 5 does not divide 12: uneven slices, still divided by the global 12
+        summed = allreduce.all_reduce_sum(allreduce.replica_gradients(model, x, y, n))
+        for s, w in zip(summed, whole):
+            np.testing.assert_allclose(s, w, atol=1e-6)
+    # each replica's share alone is not the gradient: the sum is what makes it exact
+    first = allreduce.replica_gradients(model, x, y, 2)[0]
+    assert max(np.abs(f - w).max() for f, w in zip(first, whole)) > 1e-4
+
+
+@pytest.mark.parametrize(("per_replica", "match"), [([], "at least one"), ([[np.ones(2)], [np.ones(3)]], "same shapes"),
+                                                    ([[np.ones(2)], []], "same shapes")])
+def test_all_reduce_sum_refuses_replicas_that_do_not_match(per_replica, match):
+    from dltips.parallel import allreduce
+
+    with pytest.raises(ValueError, match=match):
+        allreduce.all_reduce_sum(per_replica)
+
+
+@pytest.mark.parametrize("bad", [0, 13, 1.5, "2", True])
+def test_replica_gradients_refuses_a_replica_count_outside_the_batch(bad):
+    from dltips import models
+    from dltips.parallel import allreduce
+
+    x, y = np.zeros((12, 28, 28), "float32"), np.zeros(12, int)
+    with pytest.raises(ValueError, match="num_replicas"):
+        allreduce.replica_gradients(models.mlp((4,), seed=0), x, y, bad)

@@ -9,6 +9,7 @@
 ``dltips.parallel._loopback``             keep local workers off the network (loopback-only namespace)
 :mod:`~dltips.parallel.parameter_server`  asynchronous ``ParameterServerStrategy`` and staleness
 :mod:`~dltips.parallel.cost_model`        ring all-reduce α-β model of time per step
+:mod:`~dltips.parallel.allreduce`         the all-reduce from scratch: the replicas' gradients summed
 ``dltips.parallel.experiment``             the scaling experiment (``dltips run parallel``)
 ``dltips.parallel.figures``                measured and projected scaling, staleness
 ========================================  ===================================================
@@ -29,7 +30,7 @@ from dltips.experiments import register
 
 __getattr__, __dir__ = attach(
     __name__,
-    ("common", "cost_model", "devices", "launcher", "_loopback", "mirrored", "multiworker", "parameter_server", "worker",
+    ("allreduce", "common", "cost_model", "devices", "launcher", "_loopback", "mirrored", "multiworker", "parameter_server", "worker",
      "experiment", "figures"),
     export_from=("experiment", "figures"),
 )
