@@ -17,9 +17,10 @@ export DLTIPS_MNIST := $(SHARED_MNIST)
 endif
 endif
 export TF_CPP_MIN_LOG_LEVEL ?= 3
-# The build and the tests execute notebooks with nobody watching: no progress bars in their outputs
-# (dltips.runtime.progress_enabled). A reader running a notebook in Jupyter still sees them.
-export DLTIPS_PROGRESS ?= 0
+# The notebook tests and the book build execute notebooks with nobody watching: no progress bars
+# in their outputs (dltips.runtime.progress_enabled). The unit tests keep them (some check them),
+# and a reader running a notebook in Jupyter still sees them.
+NO_BARS := DLTIPS_PROGRESS=0
 
 # No step accepts pytest's exit status 5 ("no tests collected"): every step has tests to find,
 # so finding none means a wrong path or a folder that moved (tests/test_makefile.py checks this).
@@ -75,7 +76,7 @@ unit: install
 # pytest there with nothing of the checkout on the path. A notebook that reads a file of the
 # checkout, or a file the wheel does not carry, fails here.
 test-notebooks: install
-	$(PY) tools/run_outside.py pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
+	$(NO_BARS) $(PY) tools/run_outside.py pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 
 # The rendered book in headless Chromium, the internal link check and the API page's coverage.
 # Reuses _build/html (in `make test`, the book just built); builds it if it is missing.
@@ -91,7 +92,7 @@ test: browser-deps test-no-browser test-book-html
 test-no-browser: check test-notebooks book
 
 book: install
-	$(JB_BUILD)
+	$(NO_BARS) $(JB_BUILD)
 
 bench: install
 	$(PY) -m benchmarks

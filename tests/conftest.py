@@ -20,6 +20,8 @@ sys.path.insert(0, str(ROOT))  # the benchmarks live beside the package, not in 
 if not os.environ.get("DLTIPS_MNIST") and SHARED_MNIST.is_file():
     os.environ["DLTIPS_MNIST"] = str(SHARED_MNIST)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# Some tests check the progress bars: a shell that turned them off (DLTIPS_PROGRESS=0) must not hide them.
+os.environ.pop("DLTIPS_PROGRESS", None)
 
 # Every temporary file of the session (this process's and its child processes') goes to a folder of
 # its own, so that what a test leaves behind is told apart from what other programs put in the

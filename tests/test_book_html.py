@@ -105,7 +105,8 @@ def built_html() -> Path:
         if not jupyter_book.is_file():
             pytest.fail("no built book in _build/html and no jupyter-book to build it: run `make book` first")
         print("\n_build/html is missing: building the book (executes every notebook; `make book` does the same)", flush=True)
-        done = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"], cwd=ROOT)
+        quiet = {**os.environ, "DLTIPS_PROGRESS": "0"}  # no progress bars in the pages, as `make book`
+        done = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "-n", "--keep-going"], cwd=ROOT, env=quiet)
         if done.returncode != 0 or not (HTML / "index.html").is_file():
             pytest.fail("the book build failed; run `make book` to see why")
     return HTML

@@ -52,6 +52,17 @@ def test_default_steps_collect_the_projects_tests_and_notebooks():
     assert unit.split()[1:3] == ["tests", "-m"]
     assert notebooks.endswith(" chapters/") and "--nbval-lax" in notebooks
     assert "-eq 5" not in result.stdout
+    # The notebooks run with progress bars off (no bar in a page); the unit tests keep them (some check them).
+    assert notebooks.startswith("DLTIPS_PROGRESS=0 ") and "DLTIPS_PROGRESS" not in unit
+
+
+def test_the_book_is_built_without_progress_bars():
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    result = subprocess.run([MAKE, "--no-print-directory", "-n", "-o", "install", "book"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    (build,) = [line for line in result.stdout.splitlines() if "jupyter-book build" in line]
+    assert build.startswith("DLTIPS_PROGRESS=0 "), build
 
 
 def test_test_no_browser_is_make_test_without_the_browser_step():
