@@ -25,7 +25,7 @@ import pytest
 import tensorflow as tf
 
 from dltips import data, descent, distillation, models, parallel, regularization, schedules
-from dltips.parallel import launcher, mirrored, multiworker, parameter_server
+from dltips.parallel import allreduce, launcher, mirrored, multiworker, parameter_server
 
 TECHNIQUES = {"regularization": regularization, "schedules": schedules, "descent": descent, "parallel": parallel,
               "distillation": distillation}
@@ -36,6 +36,7 @@ PARALLEL_ENTRY_POINTS = {
     "parallel.mirrored.compare_in_child": mirrored.compare_in_child,
     "parallel.launcher.launch_workers": launcher.launch_workers,
     "parallel.launcher.run_child": launcher.run_child,
+    "parallel.allreduce.replica_gradients": allreduce.replica_gradients,
 }
 
 
@@ -79,6 +80,8 @@ SIZE = Range("(width, height), numbers > 0", wrap=lambda v: (3.0, v))
 TEMPERATURE_KEYS = Range("temperatures > 0 as keys", wrap=lambda v: {1.0: 10, v: 12})
 UNITS = Range("numbers in [0, 1]", zero_ok=True, wrap=lambda v: (0.5, v))
 REALS = Range("finite numbers", negative_ok=True, zero_ok=True, wrap=lambda v: (1.0, v))
+NONNEGATIVES = Range("numbers >= 0", zero_ok=True, wrap=lambda v: (0.0, v))
+BATCHES = Range("batch sizes, integers >= 1", integer=True, wrap=lambda v: (4, v))
 SEEDS = Range("distinct integers >= 0 (NumPy seeds)", integer=True, zero_ok=True, wrap=lambda v: (1, v))
 CLASS = Range("a class label, an integer >= 0 below the number of classes", integer=True, zero_ok=True)
 SUBSET = Range("an integer in 20..54210 (a class-balanced subset of the training images)", integer=True)
@@ -146,8 +149,24 @@ LOOP = dict(steps=2, global_batch_size=8, learning_rate=0.1, hidden=(4,), seed=0
 OMITTED = dict(train_size=20, validation_size=10, teacher_hidden=(4,), teacher_epochs=1, student_hidden=(4,),
                student_epochs=1, bias_shifts=(0.0, 1.0), batch_size=8, test_size=10, seed=0)
 
+HESSIAN = np.diag([1.0, 0.3])
 TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
     # regularization
+    "regularization.high_dimensional_regression": (
+        _call(regularization.high_dimensional_regression, lams=(0.0, 1.0), n_train=4, n_test=4, dim=3, epochs=1),
+        {"lams": NONNEGATIVES, "n_train": COUNT, "n_test": COUNT, "dim": COUNT, "epochs": COUNT, "batch_size": COUNT,
+         "learning_rate": POSITIVE, "seed": SEED}),
+    "regularization.train_with_early_stopping": (
+        _call(regularization.train_with_early_stopping, n_train=20, n_val=10, hidden=(4,), epochs=1),
+        {"patience": COUNT, "n_train": COUNT, "n_val": COUNT, "hidden": SIZES, "epochs": COUNT, "batch_size": COUNT,
+         "learning_rate": POSITIVE, "seed": SEED, "data_seed": SEED}),
+    "regularization.constrained_minimum": (_call(regularization.constrained_minimum, (1.6, 0.7), HESSIAN, radius=1.0,
+                                                 norm="l2"), {"radius": POSITIVE}),
+    "regularization.draw_constraint_regions": (_call(regularization.draw_constraint_regions),
+                                               {"radius": POSITIVE, "size": SIZE}),
+    "regularization.draw_dropout_subnetworks": (_call(regularization.draw_dropout_subnetworks),
+                                                {"layers": SIZES, "thinned": COUNT, "rate": RATE, "seed": SEED,
+                                                 "size": SIZE}),
     "regularization.l1_penalty": (_call(regularization.l1_penalty, W, lam=0.1), {"lam": NONNEGATIVE}),
     "regularization.l2_penalty": (_call(regularization.l2_penalty, W, lam=0.1), {"lam": NONNEGATIVE}),
     "regularization.elastic_net_penalty": (_call(regularization.elastic_net_penalty, W, l1=0.1, l2=0.1),
@@ -327,6 +346,29 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
     "distillation.without_class": (_call(distillation.without_class, X, Y, omitted=1), {"omitted": CLASS}),
     "distillation.raise_class_bias": (_with("model", distillation.raise_class_bias, cls=1, shift=1.0),
                                       {"cls": CLASS, "shift": REAL}),
+    "descent.contraction_factors": (_call(descent.contraction_factors, (0.1, 1.0), learning_rate=0.5),
+                                    {"learning_rate": POSITIVE, "momentum": RATE}),
+    "descent.measured_contraction": (_call(descent.measured_contraction, 0.5 ** np.arange(10.0), start=1, stop=5),
+                                     {"start": INDEX, "stop": COUNT}),
+    "descent.optimal_gradient_descent": (_call(descent.optimal_gradient_descent, lam_min=0.1, lam_max=1.0),
+                                         {"lam_min": POSITIVE, "lam_max": POSITIVE}),
+    "descent.optimal_heavy_ball": (_call(descent.optimal_heavy_ball, lam_min=0.1, lam_max=1.0),
+                                   {"lam_min": POSITIVE, "lam_max": POSITIVE}),
+    "descent.quadratic_descent_errors": (_call(descent.quadratic_descent_errors, HESSIAN, (1.0, 1.0), learning_rate=0.5,
+                                               steps=3), {"learning_rate": POSITIVE, "steps": COUNT, "momentum": RATE}),
+    "descent.velocity_from_gradients": (_call(descent.velocity_from_gradients, np.ones((3, 2)), learning_rate=0.1,
+                                              momentum=0.9), {"learning_rate": POSITIVE, "momentum": RATE}),
+    "descent.common_rate_losses": (_call(descent.common_rate_losses, n=300, batch_sizes=(4, 8), updates=2),
+                                   {"n": COUNT, "learning_rates": POSITIVES, "batch_sizes": BATCHES, "updates": COUNT,
+                                    "seed": SEED}),
+    "descent.plot_momentum_valley": (_call(descent.plot_momentum_valley, steps=3),
+                                     {"curvatures": POSITIVES, "start": REALS, "learning_rates": POSITIVES,
+                                      "momentum": RATE, "steps": COUNT}),
+    "parallel.draw_data_parallelism": (_call(parallel.draw_data_parallelism), {"num_workers": TWO_OR_MORE}),
+    "parallel.draw_ring_allreduce": (_call(parallel.draw_ring_allreduce), {"num_workers": TWO_OR_MORE}),
+    "parallel.allreduce.replica_gradients": (_with("model", allreduce.replica_gradients, X[:8], Y[:8], num_replicas=2),
+                                             {"num_replicas": COUNT}),
+    "distillation.draw_distillation": (_call(distillation.draw_distillation), {"temperature": POSITIVE, "alpha": UNIT}),
     "distillation.choose_bias_shift": (_call(distillation.choose_bias_shift, LOGITS, Y[:1], cls=1, shifts=(0.0, 1.0)),
                                        {"cls": CLASS, "shifts": REALS}),
     "distillation.omitted_digit_experiment": (
@@ -343,6 +385,17 @@ NOT_SETTINGS = {
     "regularization.NEAR_ZERO": "a constant",
     "regularization.RegularizationResult": "a result, made by compare_regularizers",
     "regularization.VariantResult": "a result",
+    "regularization.EarlyStoppingResult": "a result, made by train_with_early_stopping",
+    "regularization.RegressionFit": "a result, made by high_dimensional_regression",
+    "regularization.constrained_minimum.center": "a point (data)",
+    "regularization.draw_constraint_regions.center": "a point to draw (data)",
+    "regularization.constrained_minimum.hessian": "a loss's curvature (data)",
+    "regularization.draw_constraint_regions.hessian": "a loss's curvature to draw (data)",
+    "descent.Tuning": "a result, made by optimal_gradient_descent and optimal_heavy_ball",
+    "descent.measured_contraction.errors": "errors to fit (data)",
+    "descent.contraction_factors.eigenvalues": "a Hessian's eigenvalues (data)",
+    "descent.quadratic_descent_errors.start_error": "a starting point (data)",
+    "distillation.draw_distillation.logits": "logits to draw (data)",
     "schedules.LearningRateRecorder": "takes no argument",
     "schedules.ScheduleComparison": "a result, made by compare_schedules",
     "schedules.ScheduleRun": "a result",

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_numbers
 from dltips.descent.momentum import quadratic_descent_errors
 
 __all__ = ["plot_descent_paths", "plot_descent_race", "plot_momentum_valley"]
@@ -166,7 +166,8 @@ def plot_momentum_valley(
         ValueError: a curvature that is not > 0, ``λ_along >= λ_across``, a
             gradient-descent rate outside ``(0, 2 / λ_across)``, a momentum rate
             that is not > 0, a momentum outside
-            ``[0, 1)`` or ``steps`` not an integer >= 1.
+            ``[0, 1)``, ``steps`` not an integer >= 1 or a ``start`` that is
+            not two finite numbers.
 
     Example::
 
@@ -182,6 +183,7 @@ def plot_momentum_valley(
     eta_mom = check_number("learning_rates[1]", learning_rates[1], low=0.0, low_open=True)
     mu = check_number("momentum", momentum, low=0.0, high=1.0)
     steps = check_int("steps", steps)
+    start = check_numbers("start", start, length=2)
     hessian = np.diag([along, across])
     paths = {
         "gradient descent": quadratic_descent_errors(hessian, start, learning_rate=eta_gd, steps=steps),

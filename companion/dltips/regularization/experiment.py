@@ -203,6 +203,18 @@ def _kernels(model: keras.Model) -> np.ndarray:
 _OPTIMIZERS = ("sgd", "adam")
 
 
+def _check_split(n_train: int, n_val: int) -> None:
+    """Refuse a training plus validation subset larger than class-balanced MNIST holds."""
+    if n_train + n_val > 54_210:
+        raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
+
+
+def _train_val_test(n_train: int, n_val: int, data_seed: int, mnist_path) -> tuple:
+    """One class-balanced draw cut into training and validation images, and MNIST's test set."""
+    x, y = data.train_subset(n_train + n_val, seed=data_seed, path=mnist_path)
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:], data.load_mnist(mnist_path)
+
+
 def compare_regularizers(
     variants: Sequence[Variant] | None = None,
     *,
@@ -261,8 +273,7 @@ def compare_regularizers(
     n_train = check_int("n_train", n_train)
     n_val = check_int("n_val", n_val)
     hidden = check_sizes("hidden", hidden)
-    if n_train + n_val > 54_210:
-        raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
+    _check_split(n_train, n_val)
     epochs = check_int("epochs", epochs)
     batch_size = check_int("batch_size", batch_size)
     if optimizer not in _OPTIMIZERS:
@@ -271,9 +282,7 @@ def compare_regularizers(
     check_int("seed", seed, minimum=0)
     check_int("data_seed", data_seed, minimum=0)
 
-    x, y = data.train_subset(n_train + n_val, seed=data_seed, path=mnist_path)
-    x_train, y_train, x_val, y_val = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
-    test = data.load_mnist(mnist_path)
+    x_train, y_train, x_val, y_val, test = _train_val_test(n_train, n_val, data_seed, mnist_path)
     results = []
     for variant in runtime.progress(variants, "regularizers", label=lambda v: v.name, enabled=progress):
         start = time.perf_counter()
@@ -465,15 +474,12 @@ def train_with_early_stopping(
     patience = check_int("patience", patience)
     n_train, n_val = check_int("n_train", n_train), check_int("n_val", n_val)
     hidden = check_sizes("hidden", hidden)
-    if n_train + n_val > 54_210:
-        raise ValueError(f"n_train + n_val must be at most 54210 (class-balanced MNIST), got {n_train + n_val}")
+    _check_split(n_train, n_val)
     epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
     learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     check_int("seed", seed, minimum=0)
     check_int("data_seed", data_seed, minimum=0)
-    x, y = data.train_subset(n_train + n_val, seed=data_seed, path=mnist_path)
-    x_train, y_train, x_val, y_val = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
-    test = data.load_mnist(mnist_path)
+    x_train, y_train, x_val, y_val, test = _train_val_test(n_train, n_val, data_seed, mnist_path)
     keras.utils.set_random_seed(seed)
     model = models.mlp(hidden, seed=seed)
     models.compile_classifier(model, keras.optimizers.SGD(learning_rate),

@@ -66,7 +66,7 @@ def draw_dropout_subnetworks(
 
     Raises:
         ValueError: fewer than two layers, a layer with no unit, ``thinned`` < 1,
-            a ``rate`` outside ``[0, 1)`` or a bad ``size``.
+            a ``rate`` outside ``[0, 1)``, a negative ``seed`` or a bad ``size``.
 
     Example::
 
@@ -85,7 +85,7 @@ def draw_dropout_subnetworks(
     thinned = check_int("thinned", thinned)
     rate = check_rate("rate", rate)
     size = check_numbers("size", size, low=0.0, low_open=True, length=2)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int("seed", seed, minimum=0))
     panels = [[np.ones(n, bool) for n in layers]] + [_dropout_masks(layers, rate, rng) for _ in range(thinned)]
     tallest = max(layers)
     positions = [[(i, (n - 1) / 2 - j) for j in range(n)] for i, n in enumerate(layers)]
