@@ -126,7 +126,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     total = steps * (settings["max_rounds"] + 2)  # the rate only sets values, not cost: any horizon will do
     judged(
         "schedules",
-        fitter(models.mlp((256,), seed=0), keras.optimizers.SGD(schedules.cosine_decay(0.1, total, warmup_steps=steps)),
+        fitter(models.mlp((256,), seed=0), keras.optimizers.SGD(schedules.cosine_decay(0.1, total_steps=total, warmup_steps=steps)),
                [schedules.LearningRateRecorder()]),
         fitter(models.mlp((256,), seed=0),
                keras.optimizers.SGD(keras.optimizers.schedules.CosineDecay(0.0, total, warmup_target=0.1, warmup_steps=steps))),

@@ -201,31 +201,18 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
                                               {"bins": TWO_OR_MORE, "limit": POSITIVE, "size": SIZE}),
     # schedules
     "schedules.Constant": (_call(schedules.Constant, initial_learning_rate=0.1), {"initial_learning_rate": POSITIVE}),
-    "schedules.constant": (_call(schedules.constant, learning_rate=0.1), {"learning_rate": POSITIVE}),
     "schedules.ExponentialDecay": (_call(schedules.ExponentialDecay, initial_learning_rate=0.1, decay_rate=0.5,
                                          decay_steps=10),
                                    {"initial_learning_rate": POSITIVE, "decay_rate": FRACTION, "decay_steps": POSITIVE}),
-    "schedules.exponential_decay": (_call(schedules.exponential_decay, initial_learning_rate=0.1, decay_rate=0.5,
-                                          decay_steps=10),
-                                    {"initial_learning_rate": POSITIVE, "decay_rate": FRACTION, "decay_steps": POSITIVE}),
     "schedules.LinearDecay": (_call(schedules.LinearDecay, initial_learning_rate=0.1, total_steps=10),
                               {"initial_learning_rate": POSITIVE, "total_steps": COUNT, "end_learning_rate": NONNEGATIVE}),
-    "schedules.linear_decay": (_call(schedules.linear_decay, initial_learning_rate=0.1, total_steps=10),
-                               {"initial_learning_rate": POSITIVE, "total_steps": COUNT, "end_learning_rate": NONNEGATIVE}),
     "schedules.StepDecay": (_call(schedules.StepDecay, initial_learning_rate=0.1, gamma=0.5, step_size=10),
                             {"initial_learning_rate": POSITIVE, "gamma": FRACTION, "step_size": COUNT}),
-    "schedules.step_decay": (_call(schedules.step_decay, initial_learning_rate=0.1, gamma=0.5, step_size=10),
-                             {"initial_learning_rate": POSITIVE, "gamma": FRACTION, "step_size": COUNT}),
     "schedules.InverseTimeDecay": (_call(schedules.InverseTimeDecay, initial_learning_rate=0.1, decay=0.01),
                                    {"initial_learning_rate": POSITIVE, "decay": NONNEGATIVE}),
-    "schedules.inverse_time_decay": (_call(schedules.inverse_time_decay, initial_learning_rate=0.1, decay=0.01),
-                                     {"initial_learning_rate": POSITIVE, "decay": NONNEGATIVE}),
     "schedules.CosineDecay": (_call(schedules.CosineDecay, initial_learning_rate=0.1, total_steps=10),
                               {"initial_learning_rate": POSITIVE, "total_steps": COUNT, "warmup_steps": INDEX,
                                "min_learning_rate": NONNEGATIVE}),
-    "schedules.cosine_decay": (_call(schedules.cosine_decay, initial_learning_rate=0.1, total_steps=10),
-                               {"initial_learning_rate": POSITIVE, "total_steps": COUNT, "warmup_steps": INDEX,
-                                "min_learning_rate": NONNEGATIVE}),
     "schedules.learning_rates": (_call(schedules.learning_rates, schedules.constant(0.1), steps=5), {"steps": INDEX}),
     "schedules.ScheduleBudget": (_call(schedules.ScheduleBudget, n_train=256, epochs=2, batch_size=64, peak=1.0),
                                  {"n_train": COUNT, "epochs": COUNT, "batch_size": COUNT, "peak": POSITIVE}),
@@ -468,9 +455,10 @@ def _numeric(annotation: Any) -> bool:
 def test_the_table_covers_every_numeric_argument_of_every_public_name():
     public = {name: obj for mod_name, mod in TECHNIQUES.items() for name, obj in _public(mod_name, mod).items()}
     public.update(PARALLEL_ENTRY_POINTS)
+    covered = {id(public[name]) for name in TABLE if name in public}
     missing = []
     for name, obj in public.items():
-        if name in NOT_SETTINGS:
+        if name in NOT_SETTINGS or (name not in TABLE and id(obj) in covered):  # an alias of a name in the table
             continue
         parameters = inspect.signature(obj).parameters.values() if callable(obj) else ()
         if name not in TABLE:

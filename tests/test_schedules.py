@@ -43,63 +43,64 @@ def _step_decay_reference(initial_learning_rate: float, gamma: float, step_size:
 
 AGREEMENT_CASES = {
     "exponential": (
-        schedules.exponential_decay(0.1, 0.96, 100),
-        keras_schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.96),
+        # Called exactly as Keras's: the same arguments in the same order.
+        schedules.ExponentialDecay(0.1, 100, 0.96),
+        keras_schedules.ExponentialDecay(0.1, 100, 0.96),
         _steps_around(100, 2000),
     ),
     "exponential, fractional steps": (
-        schedules.exponential_decay(0.5, 0.3, 7.5),
-        keras_schedules.ExponentialDecay(0.5, decay_steps=7.5, decay_rate=0.3),
+        schedules.ExponentialDecay(0.5, 7.5, 0.3),
+        keras_schedules.ExponentialDecay(0.5, 7.5, 0.3),
         _steps_around(7, 8, 150),
     ),
     "exponential, staircase": (
-        schedules.exponential_decay(0.1, 0.5, 100, staircase=True),
+        schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5, staircase=True),
         keras_schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5, staircase=True),
         _steps_around(100, 200, 1000),
     ),
     "step vs PiecewiseConstantDecay": (
-        schedules.step_decay(0.1, 0.5, 30),
+        schedules.StepDecay(0.1, gamma=0.5, step_size=30),
         _step_decay_reference(0.1, 0.5, 30, drops=40),
         # The reference holds its last value after its last boundary (step 1199): stop before.
         [t for t in _steps_around(30, 60, 90, 590) if t < 1200],
     ),
     "step vs staircase ExponentialDecay": (
-        schedules.step_decay(0.3, 0.1, 25),
+        schedules.StepDecay(0.3, gamma=0.1, step_size=25),
         keras_schedules.ExponentialDecay(0.3, decay_steps=25, decay_rate=0.1, staircase=True),
         _steps_around(25, 50, 250),
     ),
     "linear to 0": (
-        schedules.linear_decay(0.1, 1000),
+        schedules.LinearDecay(0.1, total_steps=1000),
         keras_schedules.PolynomialDecay(0.1, decay_steps=1000, end_learning_rate=0.0, power=1.0),
         _steps_around(500, 1000),
     ),
     "linear to end_learning_rate": (
-        schedules.linear_decay(0.2, 300, end_learning_rate=0.01),
+        schedules.LinearDecay(0.2, total_steps=300, end_learning_rate=0.01),
         keras_schedules.PolynomialDecay(0.2, decay_steps=300, end_learning_rate=0.01, power=1.0),
         _steps_around(150, 300),
     ),
     "inverse time": (
-        schedules.inverse_time_decay(0.1, 0.01),
+        schedules.InverseTimeDecay(0.1, decay=0.01),
         keras_schedules.InverseTimeDecay(0.1, decay_steps=1, decay_rate=0.01),
         _steps_around(100, 5000),
     ),
     "cosine, no warm-up": (
-        schedules.cosine_decay(0.1, 1000),
+        schedules.CosineDecay(0.1, total_steps=1000),
         keras_schedules.CosineDecay(0.1, decay_steps=1000),
         _steps_around(500, 999, 1000),
     ),
     "cosine, min_learning_rate": (
-        schedules.cosine_decay(0.1, 1000, min_learning_rate=0.002),
+        schedules.CosineDecay(0.1, total_steps=1000, min_learning_rate=0.002),
         keras_schedules.CosineDecay(0.1, decay_steps=1000, alpha=0.02),
         _steps_around(500, 1000),
     ),
     "cosine, warm-up": (
-        schedules.cosine_decay(0.1, 1000, warmup_steps=100),
+        schedules.CosineDecay(0.1, total_steps=1000, warmup_steps=100),
         keras_schedules.CosineDecay(0.0, decay_steps=900, warmup_target=0.1, warmup_steps=100),
         _steps_around(50, 100, 550, 1000),
     ),
     "cosine, warm-up and min_learning_rate": (
-        schedules.cosine_decay(0.4, 630, warmup_steps=63, min_learning_rate=0.004),
+        schedules.CosineDecay(0.4, total_steps=630, warmup_steps=63, min_learning_rate=0.004),
         keras_schedules.CosineDecay(0.0, decay_steps=567, alpha=0.01, warmup_target=0.4, warmup_steps=63),
         _steps_around(63, 630),
     ),
@@ -118,13 +119,13 @@ def test_constant_is_the_same_rate_at_every_step():
 
 def test_formulas_by_hand():
     lr = schedules.learning_rates
-    assert lr(schedules.linear_decay(0.1, 100), [0, 25, 100, 200]) == pytest.approx([0.1, 0.075, 0.0, 0.0])
-    assert lr(schedules.step_decay(0.1, 0.1, 30), [29, 30, 60]) == pytest.approx([0.1, 0.01, 0.001])
-    assert lr(schedules.exponential_decay(0.1, 0.5, 100), [200]) == pytest.approx([0.025])
-    assert lr(schedules.inverse_time_decay(0.1, 0.01), [100]) == pytest.approx([0.05])
-    assert lr(schedules.cosine_decay(0.1, 100), [50]) == pytest.approx([0.05])
+    assert lr(schedules.LinearDecay(0.1, total_steps=100), [0, 25, 100, 200]) == pytest.approx([0.1, 0.075, 0.0, 0.0])
+    assert lr(schedules.StepDecay(0.1, gamma=0.1, step_size=30), [29, 30, 60]) == pytest.approx([0.1, 0.01, 0.001])
+    assert lr(schedules.ExponentialDecay(0.1, 100, 0.5), [200]) == pytest.approx([0.025])
+    assert lr(schedules.InverseTimeDecay(0.1, decay=0.01), [100]) == pytest.approx([0.05])
+    assert lr(schedules.CosineDecay(0.1, total_steps=100), [50]) == pytest.approx([0.05])
     # Warm-up starts at 0, reaches initial_learning_rate at the end of warm-up, and cosine takes over from there.
-    assert lr(schedules.cosine_decay(0.1, 1000, warmup_steps=100), [0, 50, 100, 550, 1000]) == pytest.approx(
+    assert lr(schedules.CosineDecay(0.1, total_steps=1000, warmup_steps=100), [0, 50, 100, 550, 1000]) == pytest.approx(
         [0.0, 0.05, 0.1, 0.05, 0.0], abs=1e-8
     )
 
@@ -142,26 +143,28 @@ def _f32(value: float) -> float:
 
 DECAYS = {
     "exponential": (
-        st.builds(schedules.exponential_decay, _initial_learning_rate, st.floats(0.01, 1.0), st.floats(1.0, 10_000.0), st.booleans()),
+        st.builds(schedules.ExponentialDecay, _initial_learning_rate, st.floats(1.0, 10_000.0), st.floats(0.01, 1.0), st.booleans()),
         lambda s, t: s.initial_learning_rate * _f32(s.decay_rate) ** ((t // s.decay_steps) if s.staircase else (t / s.decay_steps)),
     ),
     "step": (
-        st.builds(schedules.step_decay, _initial_learning_rate, st.floats(0.01, 1.0), st.integers(1, 10_000)),
+        st.builds(schedules.StepDecay, _initial_learning_rate, gamma=st.floats(0.01, 1.0), step_size=st.integers(1, 10_000)),
         lambda s, t: s.initial_learning_rate * _f32(s.gamma) ** (t // s.step_size),
     ),
     "inverse time": (
-        st.builds(schedules.inverse_time_decay, _initial_learning_rate, st.floats(0.0, 10.0)),
+        st.builds(schedules.InverseTimeDecay, _initial_learning_rate, decay=st.floats(0.0, 10.0)),
         lambda s, t: s.initial_learning_rate / (1 + _f32(s.decay) * t),
     ),
     "linear": (
-        st.builds(schedules.linear_decay, _initial_learning_rate, st.integers(1, 100_000), st.floats(0.0, 1e-4)),
+        st.builds(schedules.LinearDecay, _initial_learning_rate, total_steps=st.integers(1, 100_000),
+                  end_learning_rate=st.floats(0.0, 1e-4)),
         # The fraction in parentheses, so it is exactly 1 from step T on, as in float32.
         lambda s, t: s.initial_learning_rate + (s.end_learning_rate - s.initial_learning_rate) * (min(t, s.total_steps) / s.total_steps),
     ),
     "cosine": (
         st.integers(2, 100_000).flatmap(
             lambda total: st.builds(
-                schedules.cosine_decay, _initial_learning_rate, st.just(total), st.integers(0, total - 1), st.floats(0.0, 1e-4)
+                schedules.CosineDecay, _initial_learning_rate, total_steps=st.just(total),
+                warmup_steps=st.integers(0, total - 1), min_learning_rate=st.floats(0.0, 1e-4),
             )
         ),
         lambda s, t: _cosine_with_warmup(s.initial_learning_rate, s.total_steps, s.warmup_steps, s.min_learning_rate, t),
@@ -203,7 +206,8 @@ def test_decay_is_positive_and_non_increasing_after_warmup(kind, data):
 @given(initial_learning_rate=_initial_learning_rate, total=st.integers(2, 10_000), data=st.data())
 def test_warmup_rises_from_zero_to_lr0(initial_learning_rate, total, data):
     warmup = data.draw(st.integers(1, total - 1), label="warmup_steps")
-    rates = _at(schedules.cosine_decay(initial_learning_rate, total, warmup_steps=warmup), sorted({0, warmup // 2, warmup - 1, warmup}))
+    schedule = schedules.CosineDecay(initial_learning_rate, total_steps=total, warmup_steps=warmup)
+    rates = _at(schedule, sorted({0, warmup // 2, warmup - 1, warmup}))
     assert rates[0] == 0
     assert np.all(np.diff(rates) >= 0)
     assert rates[-1] == pytest.approx(initial_learning_rate, rel=1e-6)
@@ -212,12 +216,12 @@ def test_warmup_rises_from_zero_to_lr0(initial_learning_rate, total, data):
 # --- serialization ------------------------------------------------------------------------------
 
 ALL_SCHEDULES = {
-    "constant": schedules.constant(0.1),
-    "exponential": schedules.exponential_decay(0.1, 0.5, 3, staircase=True),
-    "linear": schedules.linear_decay(0.1, 10, end_learning_rate=0.01),
-    "step": schedules.step_decay(0.1, 0.5, 2),
-    "inverse time": schedules.inverse_time_decay(0.1, 0.3),
-    "cosine": schedules.cosine_decay(0.1, 12, warmup_steps=3, min_learning_rate=0.001),
+    "constant": schedules.Constant(0.1),
+    "exponential": schedules.ExponentialDecay(0.1, 3, 0.5, staircase=True),
+    "linear": schedules.LinearDecay(0.1, total_steps=10, end_learning_rate=0.01),
+    "step": schedules.StepDecay(0.1, gamma=0.5, step_size=2),
+    "inverse time": schedules.InverseTimeDecay(0.1, decay=0.3),
+    "cosine": schedules.CosineDecay(0.1, total_steps=12, warmup_steps=3, min_learning_rate=0.001),
 }
 _SOME_STEPS = [0, 1, 2, 3, 5, 8, 12, 20]
 
@@ -276,7 +280,7 @@ def test_inverse_time_decay_reproduces_keras2_sgd_decay_step_by_step():
     expected_rates, expected_weights = _keras2_sgd_with_decay(w0.astype("float64"), x, y, lr, decay, steps)
 
     kernel = keras.Variable(w0)
-    optimizer = keras.optimizers.SGD(learning_rate=schedules.inverse_time_decay(lr, decay))
+    optimizer = keras.optimizers.SGD(learning_rate=schedules.InverseTimeDecay(lr, decay=decay))
     for t in range(steps):
         used = float(optimizer.learning_rate)  # the rate this update will use
         assert abs(used - expected_rates[t]) / expected_rates[t] < 1e-6, f"step {t}"
@@ -292,51 +296,118 @@ def test_inverse_time_decay_reproduces_keras2_sgd_decay_step_by_step():
 # --- bad arguments --------------------------------------------------------------------------------------
 
 BAD = [
-    (schedules.constant, (0.0,), "learning_rate"),
-    (schedules.constant, (-0.1,), "learning_rate"),
-    (schedules.constant, (float("nan"),), "learning_rate"),
-    (schedules.constant, ("0.1",), "learning_rate"),
-    (schedules.exponential_decay, (0.0, 0.5, 10), "initial_learning_rate"),
-    (schedules.exponential_decay, (0.1, 0.0, 10), "decay_rate"),
-    (schedules.exponential_decay, (0.1, 1.5, 10), "decay_rate"),
-    (schedules.exponential_decay, (0.1, -0.5, 10), "decay_rate"),
-    (schedules.exponential_decay, (0.1, 0.5, 0), "decay_steps"),
-    (schedules.linear_decay, (-1.0, 10), "initial_learning_rate"),
-    (schedules.linear_decay, (0.1, 0), "total_steps"),
-    (schedules.linear_decay, (0.1, 10.5), "total_steps"),
-    (schedules.linear_decay, (0.1, 10, 0.2), "end_learning_rate"),
-    (schedules.linear_decay, (0.1, 10, -0.01), "end_learning_rate"),
-    (schedules.step_decay, (0.0, 0.5, 10), "initial_learning_rate"),
-    (schedules.step_decay, (0.1, 1.1, 10), "gamma"),
-    (schedules.step_decay, (0.1, 0.5, 0), "step_size"),
-    (schedules.step_decay, (0.1, 0.5, -3), "step_size"),
-    (schedules.inverse_time_decay, (0.0, 0.1), "initial_learning_rate"),
-    (schedules.inverse_time_decay, (0.1, -0.1), "decay"),
-    (schedules.cosine_decay, (0.0, 100), "initial_learning_rate"),
-    (schedules.cosine_decay, (0.1, 0), "total_steps"),
-    (schedules.cosine_decay, (0.1, 100, 101), "warmup_steps"),
-    (schedules.cosine_decay, (0.1, 100, 100), "warmup_steps"),
-    (schedules.cosine_decay, (0.1, 100, -1), "warmup_steps"),
-    (schedules.cosine_decay, (0.1, 100, 0, 0.5), "min_learning_rate"),
+    (schedules.Constant, dict(initial_learning_rate=0.0), "initial_learning_rate"),
+    (schedules.Constant, dict(initial_learning_rate=-0.1), "initial_learning_rate"),
+    (schedules.Constant, dict(initial_learning_rate=float("nan")), "initial_learning_rate"),
+    (schedules.Constant, dict(initial_learning_rate="0.1"), "initial_learning_rate"),
+    (schedules.Constant, dict(initial_learning_rate=True), "initial_learning_rate"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.0, decay_steps=10, decay_rate=0.5), "initial_learning_rate"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=0.0), "decay_rate"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=1.5), "decay_rate"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.1, decay_steps=10, decay_rate=-0.5), "decay_rate"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.1, decay_steps=0, decay_rate=0.5), "decay_steps"),
+    (schedules.ExponentialDecay, dict(initial_learning_rate=0.1, decay_steps="10", decay_rate=0.5), "decay_steps"),
+    (schedules.LinearDecay, dict(initial_learning_rate=-1.0, total_steps=10), "initial_learning_rate"),
+    (schedules.LinearDecay, dict(initial_learning_rate=0.1, total_steps=0), "total_steps"),
+    (schedules.LinearDecay, dict(initial_learning_rate=0.1, total_steps=10.5), "total_steps"),
+    (schedules.LinearDecay, dict(initial_learning_rate=0.1, total_steps=True), "total_steps"),
+    (schedules.LinearDecay, dict(initial_learning_rate=0.1, total_steps=10, end_learning_rate=0.2), "end_learning_rate"),
+    (schedules.LinearDecay, dict(initial_learning_rate=0.1, total_steps=10, end_learning_rate=-0.01), "end_learning_rate"),
+    (schedules.StepDecay, dict(initial_learning_rate=0.0, gamma=0.5, step_size=10), "initial_learning_rate"),
+    (schedules.StepDecay, dict(initial_learning_rate=0.1, gamma=1.1, step_size=10), "gamma"),
+    (schedules.StepDecay, dict(initial_learning_rate=0.1, gamma=float("nan"), step_size=10), "gamma"),
+    (schedules.StepDecay, dict(initial_learning_rate=0.1, gamma=0.5, step_size=0), "step_size"),
+    (schedules.StepDecay, dict(initial_learning_rate=0.1, gamma=0.5, step_size=-3), "step_size"),
+    (schedules.InverseTimeDecay, dict(initial_learning_rate=0.0, decay=0.1), "initial_learning_rate"),
+    (schedules.InverseTimeDecay, dict(initial_learning_rate=0.1, decay=-0.1), "decay"),
+    (schedules.InverseTimeDecay, dict(initial_learning_rate=0.1, decay=float("inf")), "decay"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.0, total_steps=100), "initial_learning_rate"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.1, total_steps=0), "total_steps"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.1, total_steps=100, warmup_steps=101), "warmup_steps"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.1, total_steps=100, warmup_steps=100), "warmup_steps"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.1, total_steps=100, warmup_steps=-1), "warmup_steps"),
+    (schedules.CosineDecay, dict(initial_learning_rate=0.1, total_steps=100, min_learning_rate=0.5), "min_learning_rate"),
 ]
 
 
-@pytest.mark.parametrize(("factory", "args", "argument"), BAD, ids=[f"{f.__name__}{a}" for f, a, _ in BAD])
-def test_bad_arguments_raise_naming_the_argument(factory, args, argument):
+@pytest.mark.parametrize(("schedule", "kwargs", "argument"), BAD,
+                         ids=[f"{c.__name__}-{a}-{i}" for i, (c, _, a) in enumerate(BAD)])
+def test_bad_arguments_raise_naming_the_argument(schedule, kwargs, argument):
     with pytest.raises(ValueError, match=rf"^{argument} must be"):
-        factory(*args)
+        schedule(**kwargs)
+
+
+# --- ported from Keras positionally: the same schedule, or a TypeError; never another schedule ---------
+
+# Each Keras schedule called positionally, as code written for Keras calls it, and our class of the
+# same idea called with the same positional arguments.
+KERAS_POSITIONAL = [
+    (keras_schedules.ExponentialDecay, schedules.ExponentialDecay, (0.1, 1, 0.5)),
+    (keras_schedules.ExponentialDecay, schedules.ExponentialDecay, (0.1, 100, 0.96, True)),
+    (keras_schedules.InverseTimeDecay, schedules.InverseTimeDecay, (0.1, 1, 0.01)),
+    (keras_schedules.CosineDecay, schedules.CosineDecay, (0.1, 1000)),
+    (keras_schedules.CosineDecay, schedules.CosineDecay, (0.1, 1000, 0.02)),
+    (keras_schedules.PolynomialDecay, schedules.LinearDecay, (0.1, 1000, 0.0)),
+    (keras_schedules.ExponentialDecay, schedules.StepDecay, (0.1, 30, 0.5, True)),
+]
+
+
+@pytest.mark.parametrize(("theirs", "ours", "args"), KERAS_POSITIONAL,
+                         ids=[f"{o.__name__}{a}" for _, o, a in KERAS_POSITIONAL])
+def test_a_positional_port_from_keras_agrees_or_fails_loudly(theirs, ours, args):
+    reference = theirs(*args)
+    try:
+        schedule = ours(*args)
+    except TypeError as error:
+        assert "positional argument" in str(error), error
+        return
+    steps = _steps_around(1, 100, 1000)
+    _assert_close(_at(schedule, steps), _at(reference, steps))
+
+
+def test_only_exponential_decay_takes_positional_arguments_after_the_first():
+    # The rule the test above relies on: a new schedule must not quietly accept Keras-like positions.
+    import inspect
+
+    for name in ("Constant", "LinearDecay", "StepDecay", "InverseTimeDecay", "CosineDecay"):
+        parameters = list(inspect.signature(getattr(schedules, name)).parameters.values())[1:]
+        assert all(p.kind is p.KEYWORD_ONLY for p in parameters), name
+    assert [p.kind for p in inspect.signature(schedules.ExponentialDecay).parameters.values()] == [
+        inspect.Parameter.POSITIONAL_OR_KEYWORD] * 4
+
+
+def test_the_lower_case_names_are_aliases_of_the_classes():
+    assert schedules.constant is schedules.Constant
+    assert schedules.exponential_decay is schedules.ExponentialDecay
+    assert schedules.linear_decay is schedules.LinearDecay
+    assert schedules.step_decay is schedules.StepDecay
+    assert schedules.inverse_time_decay is schedules.InverseTimeDecay
+    assert schedules.cosine_decay is schedules.CosineDecay
+
+
+@pytest.mark.parametrize("name", ALL_SCHEDULES)
+def test_an_optimizer_round_trips_its_schedule_through_its_config(name):
+    schedule = ALL_SCHEDULES[name]
+    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9)
+    revived = keras.optimizers.SGD.from_config(optimizer.get_config())
+    assert type(revived._learning_rate) is type(schedule)
+    assert revived._learning_rate.get_config() == schedule.get_config()
+    for step in _SOME_STEPS:
+        optimizer.iterations.assign(step)
+        revived.iterations.assign(step)
+        assert float(revived.learning_rate) == float(optimizer.learning_rate)
 
 
 def test_bad_arguments_are_rejected_by_from_config_too():
     with pytest.raises(ValueError, match="decay_rate"):
-        schedules.ExponentialDecay.from_config({"initial_learning_rate": 0.1, "decay_rate": 2.0, "decay_steps": 10, "staircase": False})
+        schedules.ExponentialDecay.from_config({"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 2.0, "staircase": False})
 
 
 # --- evaluating a schedule and recording the rate used -------------------------------------------------
 
 
 def test_learning_rates_takes_a_count_or_steps_and_any_schedule():
-    schedule = schedules.linear_decay(1.0, 4)
+    schedule = schedules.LinearDecay(1.0, total_steps=4)
     np.testing.assert_allclose(schedules.learning_rates(schedule, 5), [1.0, 0.75, 0.5, 0.25, 0.0])
     np.testing.assert_allclose(schedules.learning_rates(schedule, range(2, 7, 2)), [0.5, 0.0, 0.0])
     assert schedules.learning_rates(schedule, 0).shape == (0,)
@@ -361,7 +432,7 @@ def _fit_unit_gradient_model(learning_rate, *, epochs, batches):
 
 
 def test_recorder_logs_the_rate_each_update_actually_used():
-    schedule = schedules.step_decay(0.5, 0.5, step_size=3)
+    schedule = schedules.StepDecay(0.5, gamma=0.5, step_size=3)
     model, recorder, history = _fit_unit_gradient_model(schedule, epochs=3, batches=4)
     expected = schedules.learning_rates(schedule, 12)
     np.testing.assert_allclose(recorder.step_rates, expected, rtol=1e-6)

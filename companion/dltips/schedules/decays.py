@@ -7,15 +7,21 @@ Keras optimizer, serialized with ``get_config``/``from_config`` and saved with a
 ``.keras`` model. Every schedule is written from scratch and tested against its
 Keras built-in (see ``tests/test_schedules.py``).
 
+Every argument after the first is keyword-only, except in :class:`ExponentialDecay`,
+which takes Keras's arguments in Keras's order: code ported positionally from
+Keras either means the same thing or fails at once with a ``TypeError``, never
+silently builds another schedule. The lower-case names (``cosine_decay``, …) are
+aliases of the classes, as Keras's ``l2`` is of ``L2``.
+
 ========================  ==============================================  ====================================
-factory                   formula (``t`` = step)                          Keras built-in that agrees
+schedule                  formula (``t`` = step)                          Keras built-in that agrees
 ========================  ==============================================  ====================================
-``constant``              ``α0`` (no decay at all)                        a plain float learning rate
-``exponential_decay``     ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
-``linear_decay``          ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
-``step_decay``            ``α0 · γ^⌊t/k⌋``                                ``ExponentialDecay(staircase=True)``
-``inverse_time_decay``    ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
-``cosine_decay``          linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
+``Constant``              ``α0`` (no decay at all)                        a plain float learning rate
+``ExponentialDecay``      ``α0 · γ^(t/s)`` (``⌊t/s⌋`` with staircase)     ``ExponentialDecay``
+``LinearDecay``           ``α0 + (α_end − α0) · min(t, T)/T``             ``PolynomialDecay(power=1)``
+``StepDecay``             ``α0 · γ^⌊t/k⌋``                                ``ExponentialDecay(staircase=True)``
+``InverseTimeDecay``      ``α0 / (1 + d · t)``                            ``InverseTimeDecay(decay_steps=1)``
+``CosineDecay``           linear warm-up, then cosine down to ``α_min``   ``CosineDecay`` with warm-up
 ========================  ==============================================  ====================================
 
 Example::
@@ -63,19 +69,6 @@ __all__ = [
 _DTYPE = "float32"
 
 
-def _positive(name: str, value: Any) -> float:
-    return check_number(name, value, low=0.0, low_open=True)
-
-
-def _fraction(name: str, value: Any) -> float:
-    # A decay factor: in (0, 1].
-    return check_number(name, value, low=0.0, high=1.0, low_open=True, high_open=False)
-
-
-def _between(name: str, value: Any, low: float, high: float) -> float:
-    return check_number(name, value, low=low, high=high, high_open=False)
-
-
 def _step_as_float(step: Any) -> Any:
     return ops.cast(step, _DTYPE)
 
@@ -88,16 +81,28 @@ def _rate(value: float) -> Any:
 class Constant(keras.optimizers.schedules.LearningRateSchedule):
     """``α_t = α0`` for every step: a fixed learning rate, i.e. no decay at all.
 
-    Example: ``keras.optimizers.SGD(learning_rate=Constant(0.1))`` trains exactly
-    like ``keras.optimizers.SGD(learning_rate=0.1)``.
+    ``keras.optimizers.SGD(learning_rate=Constant(0.1))`` trains exactly like
+    ``keras.optimizers.SGD(learning_rate=0.1)``; as a schedule it can stand in a
+    table of schedules beside the others. ``constant`` is an alias.
+
+    Args:
+        initial_learning_rate: ``α0 > 0``.
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` not a finite number > 0.
+
+    Example::
+
+        >>> learning_rates(Constant(0.1), 3).round(6).tolist()
+        [0.1, 0.1, 0.1]
     """
 
     def __init__(self, initial_learning_rate: float):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
@@ -114,22 +119,38 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     With ``staircase=True`` the exponent is ``⌊t/s⌋``, so the rate drops all at
     once every ``s`` steps: that is step decay (:class:`StepDecay` with
-    ``step_size=s``). Agrees with
-    ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)``.
+    ``step_size=s``). The arguments are Keras's, in Keras's order:
+    ``ExponentialDecay(α0, s, γ, staircase)`` here and
+    ``keras.optimizers.schedules.ExponentialDecay(α0, s, γ, staircase)`` give
+    the same rates. ``exponential_decay`` is an alias.
 
-    Example: ``ExponentialDecay(0.1, decay_rate=0.5, decay_steps=100)(200)`` is 0.025.
+    Args:
+        initial_learning_rate: ``α0 > 0``.
+        decay_steps: ``s > 0``, the steps over which the rate is multiplied by ``γ``.
+        decay_rate: ``γ`` in ``(0, 1]``.
+        staircase: drop the rate at whole multiples of ``s`` only.
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` or ``decay_steps`` not a finite number > 0,
             ``decay_rate`` outside ``(0, 1]``.
+
+    Example::
+
+        >>> learning_rates(ExponentialDecay(0.1, 100, 0.5), [0, 100, 200]).round(6).tolist()
+        [0.1, 0.05, 0.025]
     """
 
-    def __init__(self, initial_learning_rate: float, decay_rate: float,
-                 decay_steps: float, staircase: bool = False):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
-        self.decay_rate = _fraction("decay_rate", decay_rate)
-        self.decay_steps = _positive("decay_steps", decay_steps)
+    def __init__(self, initial_learning_rate: float, decay_steps: float,
+                 decay_rate: float, staircase: bool = False):
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
+        self.decay_steps = check_number(
+            "decay_steps", decay_steps, low=0.0, low_open=True)
+        self.decay_rate = check_number(
+            "decay_rate", decay_rate, low=0.0, high=1.0, low_open=True, high_open=False)
         self.staircase = bool(staircase)
 
     def __call__(self, step: Any) -> Any:
@@ -143,8 +164,8 @@ class ExponentialDecay(keras.optimizers.schedules.LearningRateSchedule):
     def get_config(self) -> dict[str, Any]:
         """The constructor's arguments, so ``keras.saving`` can rebuild the schedule (``from_config``)."""
         return {"initial_learning_rate": self.initial_learning_rate,
-                "decay_rate": self.decay_rate,
                 "decay_steps": self.decay_steps,
+                "decay_rate": self.decay_rate,
                 "staircase": self.staircase}
 
 
@@ -156,21 +177,33 @@ class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     source article wrongly calls exponential decay); after step ``T`` the rate
     stays at ``end_learning_rate``. Agrees with
     ``keras.optimizers.schedules.PolynomialDecay(α0, T, α_end, power=1)``.
+    ``linear_decay`` is an alias.
 
-    Example: ``LinearDecay(0.1, total_steps=100)(25)`` is 0.075.
+    Args:
+        initial_learning_rate: ``α0 > 0``.
+        total_steps: ``T``, an integer >= 1 (keyword-only).
+        end_learning_rate: ``α_end`` in ``[0, α0]`` (keyword-only).
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` not a finite number > 0, ``total_steps`` not
             an integer >= 1, ``end_learning_rate`` outside ``[0, initial_learning_rate]``.
+
+    Example::
+
+        >>> learning_rates(LinearDecay(0.1, total_steps=100), [0, 25, 100, 200]).round(6).tolist()
+        [0.1, 0.075, 0.0, 0.0]
     """
 
-    def __init__(self, initial_learning_rate: float, total_steps: int,
+    def __init__(self, initial_learning_rate: float, *, total_steps: int,
                  end_learning_rate: float = 0.0):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.total_steps = check_int("total_steps", total_steps, minimum=1)
-        self.end_learning_rate = _between(
-            "end_learning_rate", end_learning_rate, 0.0, self.initial_learning_rate)
+        self.end_learning_rate = check_number(
+            "end_learning_rate", end_learning_rate, low=0.0, high=self.initial_learning_rate, high_open=False)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
@@ -195,20 +228,32 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     decay_steps=k, decay_rate=γ, staircase=True)``. It also agrees with
     ``PiecewiseConstantDecay`` with boundaries ``k−1, 2k−1, …`` (Keras keeps a
     value up to and *including* its boundary) and values ``α0, α0·γ, α0·γ², …``,
-    up to its last boundary.
+    up to its last boundary. ``step_decay`` is an alias.
 
-    Example: ``StepDecay(0.1, gamma=0.1, step_size=30)(60)`` is 0.001.
+    Args:
+        initial_learning_rate: ``α0 > 0``.
+        gamma: ``γ`` in ``(0, 1]``, the factor of each drop (keyword-only).
+        step_size: ``k``, an integer >= 1 (keyword-only).
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` not a finite number > 0, ``gamma`` outside
             ``(0, 1]``, ``step_size`` not an integer >= 1.
+
+    Example::
+
+        >>> learning_rates(StepDecay(0.1, gamma=0.1, step_size=30), [29, 30, 60]).round(6).tolist()
+        [0.1, 0.01, 0.001]
     """
 
-    def __init__(self, initial_learning_rate: float, gamma: float,
+    def __init__(self, initial_learning_rate: float, *, gamma: float,
                  step_size: int):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
-        self.gamma = _fraction("gamma", gamma)
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
+        self.gamma = check_number(
+            "gamma", gamma, low=0.0, high=1.0, low_open=True, high_open=False)
         self.step_size = check_int("step_size", step_size, minimum=1)
 
     def __call__(self, step: Any) -> Any:
@@ -229,19 +274,31 @@ class InverseTimeDecay(keras.optimizers.schedules.LearningRateSchedule):
     """``α_t = α0 / (1 + d · t)``: the ``1/t`` decay that ``SGD(decay=d)`` applied in Keras up to 2.10 and in the legacy optimizers.
 
     Keras 3 removed the ``decay=`` argument of its optimizers; old code
-    ``SGD(lr=α0, decay=d)`` ports to ``SGD(learning_rate=InverseTimeDecay(α0, d))``.
-    Agrees with ``keras.optimizers.schedules.InverseTimeDecay(α0, decay_steps=1, decay_rate=d)``.
+    ``SGD(lr=α0, decay=d)`` ports to ``SGD(learning_rate=InverseTimeDecay(α0, decay=d))``.
+    Agrees with ``keras.optimizers.schedules.InverseTimeDecay(α0, decay_steps=1, decay_rate=d)``;
+    ``decay`` is keyword-only, so Keras's positional ``InverseTimeDecay(α0, 1, d)``
+    fails here instead of reading ``1`` as ``d``. ``inverse_time_decay`` is an alias.
 
-    Example: ``InverseTimeDecay(0.1, decay=0.01)(100)`` is 0.05.
+    Args:
+        initial_learning_rate: ``α0 > 0``.
+        decay: ``d >= 0``, per step (keyword-only).
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` not a finite number > 0, ``decay`` negative or not finite.
+
+    Example::
+
+        >>> learning_rates(InverseTimeDecay(0.1, decay=0.01), [0, 100]).round(6).tolist()
+        [0.1, 0.05]
     """
 
-    def __init__(self, initial_learning_rate: float, decay: float):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
-        self.decay = _between("decay", decay, 0.0, math.inf)
+    def __init__(self, initial_learning_rate: float, *, decay: float):
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
+        self.decay = check_number("decay", decay, low=0.0)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
@@ -266,26 +323,42 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
     ``T = total_steps`` counts the warm-up steps too; after ``T`` the rate stays
     at ``α_min``. Agrees with ``keras.optimizers.schedules.CosineDecay(0.0,
     decay_steps=T−W, alpha=α_min/α0, warmup_target=α0, warmup_steps=W)``
-    (or ``CosineDecay(α0, T, alpha=α_min/α0)`` without warm-up).
+    (or ``CosineDecay(α0, T, alpha=α_min/α0)`` without warm-up). Every argument
+    after the first is keyword-only: Keras's third positional argument is
+    ``alpha``, a fraction, and its ``decay_steps`` leaves out the warm-up, so a
+    positional port must not be read silently. ``cosine_decay`` is an alias.
 
-    Example: ``CosineDecay(0.1, total_steps=100)(50)`` is 0.05.
+    Args:
+        initial_learning_rate: ``α0 > 0``, the peak.
+        total_steps: ``T``, an integer >= 1, warm-up included.
+        warmup_steps: ``W`` in ``0..T−1``.
+        min_learning_rate: ``α_min`` in ``[0, α0]``.
+
+    Returns:
+        A ``LearningRateSchedule``: called with a step (or a tensor of steps), the rate.
 
     Raises:
         ValueError: ``initial_learning_rate`` not a finite number > 0, ``total_steps`` not
             an integer >= 1, ``warmup_steps`` not an integer in ``0..total_steps-1``,
             ``min_learning_rate`` outside ``[0, initial_learning_rate]``.
+
+    Example::
+
+        >>> rates = learning_rates(CosineDecay(0.1, total_steps=1000, warmup_steps=100), [0, 50, 100, 550, 1000])
+        >>> rates.round(4).tolist()
+        [0.0, 0.05, 0.1, 0.05, 0.0]
     """
 
-    def __init__(self, initial_learning_rate: float, total_steps: int,
+    def __init__(self, initial_learning_rate: float, *, total_steps: int,
                  warmup_steps: int = 0, min_learning_rate: float = 0.0):
-        self.initial_learning_rate = _positive(
-            "initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_number(
+            "initial_learning_rate", initial_learning_rate, low=0.0, low_open=True)
         self.total_steps = check_int("total_steps", total_steps, minimum=1)
         # The cosine part needs at least one step to go from α0 to α_min.
         self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0,
                                       maximum=self.total_steps - 1)
-        self.min_learning_rate = _between(
-            "min_learning_rate", min_learning_rate, 0.0, self.initial_learning_rate)
+        self.min_learning_rate = check_number(
+            "min_learning_rate", min_learning_rate, low=0.0, high=self.initial_learning_rate, high_open=False)
 
     def __call__(self, step: Any) -> Any:
         """The learning rate at ``step``."""
@@ -308,70 +381,13 @@ class CosineDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "min_learning_rate": self.min_learning_rate}
 
 
-def constant(learning_rate: float) -> Constant:
-    """A fixed learning rate ``α_t = learning_rate``: no decay at all. Example: ``constant(0.1)``.
-
-    Raises:
-        ValueError: ``learning_rate`` not a finite number > 0.
-    """
-    return Constant(check_number("learning_rate", learning_rate, low=0.0, low_open=True))
-
-
-def exponential_decay(initial_learning_rate: float, decay_rate: float, decay_steps: float, staircase: bool = False) -> ExponentialDecay:
-    """``α0 · γ^(t/s)``, ``γ = decay_rate`` in (0, 1], ``s = decay_steps`` > 0 (see :class:`ExponentialDecay`).
-
-    Example: ``exponential_decay(0.1, 0.96, 100)`` loses 4 % of its rate every 100 steps.
-
-    Raises:
-        ValueError: an argument outside its range (see the class).
-    """
-    return ExponentialDecay(initial_learning_rate, decay_rate, decay_steps, staircase)
-
-
-def linear_decay(initial_learning_rate: float, total_steps: int, end_learning_rate: float = 0.0) -> LinearDecay:
-    """``α0 · (1 − t/T)`` for ``end_learning_rate = 0``, held at ``end_learning_rate`` after ``T`` (see :class:`LinearDecay`).
-
-    Example: ``linear_decay(0.1, total_steps=1000)`` reaches 0 at step 1000.
-
-    Raises:
-        ValueError: an argument outside its range (see the class).
-    """
-    return LinearDecay(initial_learning_rate, total_steps, end_learning_rate)
-
-
-def step_decay(initial_learning_rate: float, gamma: float, step_size: int) -> StepDecay:
-    """``α0 · γ^⌊t/step_size⌋`` (see :class:`StepDecay`).
-
-    Example: ``step_decay(0.1, gamma=0.5, step_size=100)`` halves the rate every 100 steps.
-
-    Raises:
-        ValueError: an argument outside its range (see the class).
-    """
-    return StepDecay(initial_learning_rate, gamma, step_size)
-
-
-def inverse_time_decay(initial_learning_rate: float, decay: float) -> InverseTimeDecay:
-    """``α0 / (1 + decay · t)``, what ``SGD(learning_rate=α0, decay=decay)`` did up to Keras 2.10 (see :class:`InverseTimeDecay`).
-
-    Example: ``keras.optimizers.SGD(inverse_time_decay(0.01, 1e-4))`` ports ``SGD(lr=0.01, decay=1e-4)``.
-
-    Raises:
-        ValueError: an argument outside its range (see the class).
-    """
-    return InverseTimeDecay(initial_learning_rate, decay)
-
-
-def cosine_decay(initial_learning_rate: float, total_steps: int, warmup_steps: int = 0, min_learning_rate: float = 0.0) -> CosineDecay:
-    """Warm up linearly from 0 to ``α0``, then follow a half cosine to ``min_learning_rate`` at ``total_steps``.
-
-    ``total_steps`` includes the ``warmup_steps``; see :class:`CosineDecay`.
-
-    Example: ``cosine_decay(0.1, total_steps=1000, warmup_steps=50)``.
-
-    Raises:
-        ValueError: an argument outside its range (see the class).
-    """
-    return CosineDecay(initial_learning_rate, total_steps, warmup_steps, min_learning_rate)
+# The lower-case spellings are aliases of the classes (as Keras's ``l2`` is of ``L2``), not factories.
+constant = Constant
+exponential_decay = ExponentialDecay
+linear_decay = LinearDecay
+step_decay = StepDecay
+inverse_time_decay = InverseTimeDecay
+cosine_decay = CosineDecay
 
 
 def learning_rates(

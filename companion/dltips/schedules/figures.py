@@ -39,7 +39,7 @@ def plot_learning_rates(
     Example::
 
         >>> from dltips import schedules
-        >>> ax = plot_learning_rates({"cosine": schedules.learning_rates(schedules.cosine_decay(0.1, 100), 120)})
+        >>> ax = plot_learning_rates({"cosine": schedules.learning_rates(schedules.cosine_decay(0.1, total_steps=100), 120)})
     """
     if not curves:
         raise ValueError("curves must hold at least one schedule")
