@@ -42,7 +42,7 @@ def no_process_left_behind():
 def test_split_cpu_refuses_once_tensorflow_is_initialized():
     import tensorflow as tf
 
-    with pytest.raises(ValueError, match="num_devices must be at least 1"):
+    with pytest.raises(ValueError, match="num_devices must be an integer >= 1"):
         devices.split_cpu(0)
     tf.constant(1.0) + 1.0  # noqa: B018 (initializes the devices)
     wanted = len(devices.logical_cpus()) + 1

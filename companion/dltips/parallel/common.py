@@ -18,25 +18,195 @@ Example::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
 import threading
 import time
+import types
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number, check_sizes
+from dltips.checks import check_int
 
 if TYPE_CHECKING:
+    from typing import Self  # Python 3.11+; the package supports 3.10, where only annotations name it
+
     import keras
 
+__all__ = ["JobSettings", "build_model", "load_training_data", "load_weights", "parse_hidden", "read_json",
+           "save_arrays", "save_weights", "write_json"]
 
+#: Set by the launcher to its own pid: a child that sees it calls :func:`exit_with_parent`'s watch.
 PARENT_ENV = "DLTIPS_EXIT_WITH_PARENT"
+#: Set by the launcher to the job's temporary folder, which a child removes if the launcher is killed.
 JOB_FOLDER_ENV = "DLTIPS_JOB_FOLDER"
+
+@dataclasses.dataclass(frozen=True)
+class JobSettings:
+    """The settings of one kind of parallel job, written once: checked, and converted to flags and back.
+
+    A subclass is a frozen dataclass whose fields are the job's settings
+    (``int``, ``float``, ``str``, ``tuple[int, ...]`` for layer sizes, each
+    optionally ``| None``); its ``__post_init__`` checks them through
+    :mod:`dltips.checks`, so a bad value raises a ``ValueError`` naming the
+    argument when the object is made, before any process starts. The same
+    object then travels three ways: to the in-process function, to a child
+    process as command-line flags (:meth:`to_flags`: field ``global_batch_size``
+    becomes ``--global-batch-size``; ``None`` is left out; layer sizes are
+    joined with commas; floats are written exactly), and back
+    (:meth:`from_flags`, :meth:`parse_command_line`). One new setting is one new
+    field.
+
+    Example::
+
+        >>> from dltips.parallel.mirrored import MirroredSettings
+        >>> flags = MirroredSettings(num_replicas=2, hidden=(16,)).to_flags()
+        >>> flags[:4]
+        ['--num-replicas', '2', '--global-batch-size', '32']
+        >>> MirroredSettings.from_flags(flags) == MirroredSettings(num_replicas=2, hidden=(16,))
+        True
+    """
+
+    def _set(self, name: str, value: Any) -> None:
+        # The checks return the value converted (an int, a float, a tuple): store that in the frozen object.
+        object.__setattr__(self, name, value)
+
+    def to_flags(self) -> list[str]:
+        """The command-line flags that give a child process these settings.
+
+        Returns:
+            ``["--name", "value", ...]`` for every field that is not ``None``, in field order.
+
+        Example::
+
+            >>> from dltips.parallel.parameter_server import AsyncSettings
+            >>> AsyncSettings(steps=10, hidden=()).to_flags()[4:8]
+            ['--steps', '10', '--batch-size', '32']
+        """
+        flags: list[str] = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                flags += [_flag(f.name), _flag_text(value)]
+        return flags
+
+    @classmethod
+    def add_flags(cls, parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        """Add one option per field to ``parser`` (required where the field has no default); returns it.
+
+        Args:
+            parser: the command-line parser of a child process or worker.
+
+        Returns:
+            ``parser``, with the options added.
+
+        Example::
+
+            >>> import argparse
+            >>> from dltips.parallel.mirrored import MirroredSettings
+            >>> parser = MirroredSettings.add_flags(argparse.ArgumentParser())
+            >>> parser.parse_args(["--epochs", "3"]).epochs
+            3
+        """
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+            parser.add_argument(
+                _flag(f.name), type=_flag_parser(hints[f.name]), required=required,
+                default=None if required else f.default, help=f.metadata.get("help"),
+            )
+        return parser
+
+    @classmethod
+    def from_flags(cls, argv: Sequence[str]) -> Self:
+        """The settings that :meth:`to_flags` wrote (the inverse: ``from_flags(s.to_flags()) == s``).
+
+        Args:
+            argv: the flags, e.g. ``["--steps", "10"]``; a field left out takes its default.
+
+        Returns:
+            The settings object, checked.
+
+        Raises:
+            ValueError: a value outside its range (naming the argument).
+            SystemExit: a flag that is unknown, missing (a field with no
+                default) or not of its type (argparse's one-line report).
+
+        Example::
+
+            >>> from dltips.parallel.parameter_server import AsyncSettings
+            >>> AsyncSettings.from_flags(["--num-workers", "3"]).num_workers
+            3
+        """
+        args = cls.add_flags(argparse.ArgumentParser(prog=cls.__name__)).parse_args(list(argv))
+        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+    @classmethod
+    def parse_command_line(
+        cls, argv: Sequence[str] | None, *, prog: str, description: str,
+        out_help: str = "where to write the result as JSON",
+    ) -> tuple[argparse.Namespace, Self]:
+        """The command line of a training child process: its files and its settings.
+
+        Besides the settings' own flags, a child takes ``--data`` (an ``.npz``
+        file with arrays ``x`` and ``y``, or ``mnist``), ``--examples`` (use only
+        this many) and ``--out`` (required).
+
+        Args:
+            argv: the arguments (``None``: ``sys.argv[1:]``).
+            prog, description: for ``--help``.
+            out_help: what ``--out`` names.
+
+        Returns:
+            ``(files, settings)``: ``files`` has ``data``, ``examples`` and ``out``.
+
+        Raises:
+            SystemExit: a malformed flag or a value outside its range, reported in one line.
+
+        Example::
+
+            >>> from dltips.parallel.mirrored import MirroredSettings
+            >>> files, settings = MirroredSettings.parse_command_line(
+            ...     ["--out", "r.json", "--epochs", "2"], prog="demo", description="demo")
+            >>> files.data, files.out, settings.epochs
+            ('mnist', 'r.json', 2)
+        """
+        parser = argparse.ArgumentParser(prog=prog, description=description)
+        parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
+        parser.add_argument("--examples", type=int, default=None, help="use only this many examples")
+        parser.add_argument("--out", required=True, help=out_help)
+        args = cls.add_flags(parser).parse_args(argv)
+        names = [f.name for f in dataclasses.fields(cls)]
+        try:
+            settings = cls(**{name: getattr(args, name) for name in names})
+        except ValueError as exc:
+            parser.error(str(exc))
+        files = argparse.Namespace(data=args.data, examples=args.examples, out=args.out)
+        return files, settings
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _flag_text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _flag_parser(hint: Any) -> Any:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # "int | None": parse the int
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if typing.get_origin(hint) is tuple:
+        return parse_hidden
+    return hint
 
 
 def exit_with_parent(poll_seconds: float = 0.5) -> bool:
@@ -81,7 +251,25 @@ def end_on_sigterm() -> None:
 
 
 def save_arrays(path: str | os.PathLike[str], x: np.ndarray, y: np.ndarray) -> Path:
-    """Write training examples for child processes (``x`` as float32, ``y`` as int64)."""
+    """Write training examples for child processes (``x`` as float32, ``y`` as int64).
+
+    Args:
+        path: the ``.npz`` file to write.
+        x, y: the examples and their labels, of equal length.
+
+    Returns:
+        ``path`` as a ``Path``.
+
+    Raises:
+        ValueError: ``x`` and ``y`` empty or of different lengths.
+
+    Example::
+
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     save_arrays(os.path.join(folder, "d.npz"), np.zeros((2, 3)), [0, 1]).name
+        'd.npz'
+    """
     x, y = np.asarray(x, np.float32), np.asarray(y, np.int64)
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
@@ -95,9 +283,29 @@ def load_training_data(spec: str, examples: int | None = None, seed: int = 0) ->
 
     ``examples`` keeps the first examples of the file, or draws a class-balanced
     MNIST subset of that size (seeded, so every worker draws the same one).
+
+    Args:
+        spec: a file written by :func:`save_arrays`, or ``"mnist"``.
+        examples: how many examples to keep (``None``: all).
+        seed: the MNIST subset's seed.
+
+    Returns:
+        ``(x, y)``, ``y`` as int64 for MNIST.
+
+    Raises:
+        ValueError: ``examples`` not ``None`` or an integer >= 1.
+        FileNotFoundError: ``spec`` is neither ``"mnist"`` nor an existing file.
+
+    Example::
+
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     path = save_arrays(os.path.join(folder, "d.npz"), np.ones((5, 2)), np.arange(5))
+        ...     load_training_data(str(path), examples=3)[1].tolist()
+        [0, 1, 2]
     """
-    if examples is not None and examples < 1:
-        raise ValueError(f"examples must be at least 1, got {examples!r}")
+    if examples is not None:
+        examples = check_int("examples", examples)
     if spec == "mnist":
         from dltips.data import load_mnist, train_subset
 
@@ -114,54 +322,47 @@ def load_training_data(spec: str, examples: int | None = None, seed: int = 0) ->
 
 
 def build_model(hidden: Sequence[int], input_shape: Sequence[int], seed: int) -> keras.Model:
-    """The shared MLP of the book (logits output), seeded so every process builds the same weights."""
+    """The shared MLP of the book (logits output), seeded so every process builds the same weights.
+
+    Args:
+        hidden: hidden layer sizes (``()``: softmax regression).
+        input_shape: the shape of one example, e.g. ``(28, 28)``.
+        seed: the initial weights' seed.
+
+    Returns:
+        An uncompiled Keras model named ``parallel_mlp`` with 10 logits.
+
+    Raises:
+        ValueError: bad layer sizes or seed (see :func:`dltips.models.mlp`).
+
+    Example::
+
+        >>> build_model((8,), (28, 28), seed=0).count_params()
+        6370
+    """
     from dltips.models import mlp
 
     return mlp(tuple(hidden), input_shape=tuple(input_shape), seed=seed, name="parallel_mlp")
 
 
-def check_training_args(steps: int, global_batch_size: int, learning_rate: float, num_replicas: int = 1) -> None:
-    """Refuse impossible settings before any process starts TensorFlow.
-
-    Raises:
-        ValueError: ``steps`` or ``global_batch_size`` not a positive integer, a
-            global batch that the replicas cannot share evenly, or a
-            ``learning_rate`` that is not a finite number > 0.
-
-    Example::
-
-        >>> check_training_args(10, 32, 0.1, num_replicas=3)
-        Traceback (most recent call last):
-        ...
-        ValueError: global_batch_size must be a positive multiple of the number of replicas (3), got 32
-    """
-    check_int("steps", steps)
-    num_replicas = check_int("the number of workers/replicas", num_replicas)
-    check_int("global_batch_size", global_batch_size)
-    if global_batch_size % num_replicas:
-        raise ValueError(
-            f"global_batch_size must be a positive multiple of the number of replicas ({num_replicas}), "
-            f"got {global_batch_size!r}"
-        )
-    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
-
-
-def check_hidden(hidden: Sequence[int]) -> tuple[int, ...]:
-    """Hidden layer sizes as a tuple of positive integers (``()``: softmax regression).
-
-    Raises:
-        ValueError: not a sequence of integers >= 1.
-
-    Example::
-
-        >>> check_hidden([128, 64])
-        (128, 64)
-    """
-    return check_sizes("hidden", hidden)
-
-
 def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
-    """Write ``payload`` atomically (a reader never sees half a file)."""
+    """Write ``payload`` atomically (a reader never sees half a file).
+
+    Args:
+        path: the JSON file.
+        payload: a JSON-serializable mapping.
+
+    Returns:
+        None.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     write_json(os.path.join(folder, "r.json"), {"steps": 3})
+        ...     read_json(os.path.join(folder, "r.json"))
+        {'steps': 3}
+    """
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(payload, indent=1), encoding="utf-8")
@@ -169,39 +370,89 @@ def write_json(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
 
 
 def read_json(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The JSON object stored at ``path`` (a worker's result file)."""
+    """The JSON object stored at ``path`` (a worker's result file).
+
+    Args:
+        path: a file written by :func:`write_json`.
+
+    Returns:
+        The decoded object.
+
+    Raises:
+        FileNotFoundError: no such file.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     write_json(os.path.join(folder, "r.json"), {"loss": 0.5})
+        ...     read_json(os.path.join(folder, "r.json"))["loss"]
+        0.5
+    """
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def save_weights(path: str | os.PathLike[str], weights: Sequence[np.ndarray]) -> None:
-    """Save a list of arrays (a model's weights, in order) to an ``.npz`` file."""
+    """Save a list of arrays (a model's weights, in order) to an ``.npz`` file.
+
+    Args:
+        path: the ``.npz`` file.
+        weights: the arrays, in order.
+
+    Returns:
+        None.
+
+    Example::
+
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     save_weights(os.path.join(folder, "w.npz"), [np.zeros(2), np.ones((1, 2))])
+        ...     [w.shape for w in load_weights(os.path.join(folder, "w.npz"))]
+        [(2,), (1, 2)]
+    """
     np.savez(path, *weights)
 
 
 def load_weights(path: str | os.PathLike[str]) -> list[np.ndarray]:
-    """The list of arrays saved by :func:`save_weights`, in order (no pickled objects allowed)."""
+    """The list of arrays saved by :func:`save_weights`, in order (no pickled objects allowed).
+
+    Args:
+        path: a file written by :func:`save_weights`.
+
+    Returns:
+        The arrays, in the order they were saved.
+
+    Raises:
+        FileNotFoundError: no such file.
+
+    Example::
+
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     save_weights(os.path.join(folder, "w.npz"), [np.arange(3)])
+        ...     load_weights(os.path.join(folder, "w.npz"))[0].tolist()
+        [0, 1, 2]
+    """
     with np.load(path, allow_pickle=False) as f:
         return [f[f"arr_{i}"] for i in range(len(f.files))]
-
-
-def child_parser(prog: str, description: str) -> argparse.ArgumentParser:
-    """The options every training child process takes: ``--data``, ``--examples``, ``--out``,
-    ``--learning-rate``, ``--hidden`` and ``--seed``; a module adds its own."""
-    parser = argparse.ArgumentParser(prog=prog, description=description)
-    parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
-    parser.add_argument("--examples", type=int, default=None, help="use only this many examples")
-    parser.add_argument("--out", required=True, help="where to write the result as JSON")
-    parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--hidden", type=parse_hidden, default=(32,), help="hidden layer sizes, e.g. 128,64")
-    parser.add_argument("--seed", type=int, default=0)
-    return parser
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
     """``"128,64"`` → ``(128, 64)``; the empty string is softmax regression.
 
+    Args:
+        text: comma-separated layer sizes, as on a command line.
+
+    Returns:
+        The sizes as a tuple of ints.
+
     Raises:
         argparse.ArgumentTypeError: a size that is not an integer >= 1 (argparse reports it in one line).
+
+    Example::
+
+        >>> parse_hidden("128,64"), parse_hidden("")
+        ((128, 64), ())
     """
     try:
         sizes = tuple(int(h) for h in text.split(",") if h.strip())

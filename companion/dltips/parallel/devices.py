@@ -14,13 +14,32 @@ of :mod:`dltips.parallel.multiworker`, one core each).
 
 from __future__ import annotations
 
+from dltips.checks import check_int
+
+__all__ = ["DevicesAlreadyInitializedError", "logical_cpus", "split_cpu"]
+
 
 class DevicesAlreadyInitializedError(RuntimeError):
-    """TensorFlow already fixed its devices, so they can no longer be split."""
+    """TensorFlow already fixed its devices, so they can no longer be split.
+
+    Example::
+
+        >>> isinstance(DevicesAlreadyInitializedError("too late"), RuntimeError)
+        True
+    """
 
 
 def logical_cpus() -> list[str]:
-    """Names of the logical CPU devices (this initializes TensorFlow's devices)."""
+    """Names of the logical CPU devices (this initializes TensorFlow's devices).
+
+    Returns:
+        The device names, e.g. ``['/device:CPU:0']``.
+
+    Example::
+
+        >>> logical_cpus()[0]
+        '/device:CPU:0'
+    """
     import tensorflow as tf
 
     return [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -31,15 +50,26 @@ def split_cpu(num_devices: int) -> list[str]:
 
     Calling it again with the same number does nothing.
 
+    Args:
+        num_devices: logical devices to make, an integer >= 1.
+
+    Returns:
+        Their names.
+
     Raises:
-        ValueError: ``num_devices < 1``.
+        ValueError: ``num_devices`` not an integer >= 1.
         DevicesAlreadyInitializedError: TensorFlow has already initialized its
             devices with another split (any operation, ``fit`` or device listing
             does that); run this first thing in a fresh process, or run the
             demonstration in a child process (:func:`dltips.parallel.mirrored.compare_in_child`).
+
+    Example::
+
+        >>> # must come before TensorFlow's first operation: first thing in a fresh process
+        >>> split_cpu(2)  # doctest: +SKIP
+        ['/device:CPU:0', '/device:CPU:1']
     """
-    if num_devices < 1:
-        raise ValueError(f"num_devices must be at least 1, got {num_devices!r}")
+    num_devices = check_int("num_devices", num_devices)
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]

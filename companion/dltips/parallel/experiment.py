@@ -27,7 +27,7 @@ __all__ = ["ScalingResult", "scaling_experiment"]
 class ScalingResult:
     """What :func:`scaling_experiment` measured and projected.
 
-    Attributes:
+    Args:
         jobs: number of workers → the finished job (weights, losses, throughput).
         label: the model's name, e.g. ``"MLP 784-1024-1024-10"``.
         gradient_bytes: bytes all-reduced per step (float32 gradients).
@@ -35,6 +35,17 @@ class ScalingResult:
         compute_seconds: the fitted compute time of one step on one worker.
         projection: ``(workers, scaling)`` → the cost model's projection on 10 Gb/s Ethernet.
         settings: the arguments of the run.
+
+    Example::
+
+        >>> import numpy as np
+        >>> from dltips.parallel import cost_model, multiworker
+        >>> def job(rate: float) -> multiworker.LoopResult:
+        ...     return multiworker.LoopResult([np.zeros(2)], [2.3, 1.9], 0, 2, 1, 1.0, rate)
+        >>> result = ScalingResult({1: job(1000.0), 2: job(1800.0)}, "MLP", 4_000_000, cost_model.Network(1e8, 1e-4),
+        ...                        0.05, {}, {"global_batch_size": 64})
+        >>> result.measured, result.weight_difference
+        ({1: 1000.0, 2: 1800.0}, 0.0)
     """
 
     jobs: dict[int, multiworker.LoopResult]

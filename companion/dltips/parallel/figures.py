@@ -25,17 +25,30 @@ def plot_scaling(
 ) -> Figure:
     """Throughput (left) and scaling efficiency (right) against the number of workers, log-log.
 
-    One colour per model. Args:
+    One colour per model. Efficiency is throughput(N) / (N · throughput(1)); a
+    model's 1-worker point (measured if there is one, else projected) is its reference.
+
+    Args:
         measured: ``{model: {workers: examples per second}}``, drawn as dots.
         projected: ``{model: {workers: examples per second}}`` from a cost model, solid lines.
         fitted: optional, the same for the cost model on the measuring machine, dashed lines.
         ideal: also draw perfect linear scaling from each model's 1-worker point (dotted).
+        title: the figure's title.
+        projection_label, fitted_label: the legend's words for the two kinds of line.
 
-    Efficiency is throughput(N) / (N · throughput(1)); a model's 1-worker point
-    (measured if there is one, else projected) is its reference.
+    Returns:
+        The matplotlib figure.
 
     Raises:
         ValueError: a model of ``measured`` or ``fitted`` with no projection, or no projection at all.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> fig = plot_scaling({"MLP": {1: 1000.0, 2: 1800.0}}, {"MLP": {1: 1000.0, 2: 1900.0, 4: 3500.0}})
+        >>> len(fig.axes)
+        2
+        >>> plt.close(fig)
     """
     if not projected:
         raise ValueError("projected must hold at least one model")
@@ -91,12 +104,26 @@ def plot_async_training(
     mini-batch losses are noisy). Staleness τ counts the updates other
     workers applied between a worker's read of the weights and its own update.
 
+    Args:
+        async_losses: the asynchronous run's mini-batch loss of each step.
+        sync_losses: the synchronous run's, for the same number of steps.
+        staleness: τ of each asynchronous step.
+        window: steps of the moving average, an integer >= 1.
+        title: the figure's title.
+
+    Returns:
+        The matplotlib figure.
+
     Raises:
         ValueError: an empty sequence, or ``window`` not an integer >= 1.
 
     Example::
 
+        >>> import matplotlib.pyplot as plt
         >>> fig = plot_async_training([2.3, 1.9, 1.2], [2.3, 1.8, 1.1], [0, 1, 0], window=2)
+        >>> fig.axes[1].get_title()
+        'staleness (mean 0.33)'
+        >>> plt.close(fig)
     """
     window = check_int("window", window)
     if not len(async_losses) or not len(sync_losses) or not len(staleness):

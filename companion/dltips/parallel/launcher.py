@@ -58,22 +58,44 @@ import numpy as np
 from dltips.checks import check_int, check_number
 from dltips.parallel import _loopback, common
 
+__all__ = ["FinishedWorker", "WorkerError", "WorkerTimeout", "check_num_workers", "end_process", "free_ports",
+           "launch_workers", "max_local_workers", "port_is_free", "run_child", "run_module_in_child", "tail",
+           "tf_config"]
+
+#: The module every worker runs by default (``python -m dltips.parallel.worker``).
 WORKER_MODULE = "dltips.parallel.worker"
+#: The address local workers listen on.
 HOST = "127.0.0.1"
-GRACE_SECONDS = 5.0  # after SIGTERM, how long a process may take before SIGKILL
+#: After SIGTERM, how long a process may take before SIGKILL (seconds).
+GRACE_SECONDS = 5.0
+#: How many lines of a failed worker's log its error quotes.
 TAIL_LINES = 15
-WORKERS_PER_CORE = 4  # local workers share the cores; more only queue for them
-WORKER_MEMORY_BYTES = 640 * 2**20  # what one TensorFlow worker process holds (about 600 MiB measured)
+#: Local workers per core at most: they share the cores, more only queue for them.
+WORKERS_PER_CORE = 4
+#: What one TensorFlow worker process holds (about 600 MiB measured).
+WORKER_MEMORY_BYTES = 640 * 2**20
 
 
 class WorkerError(RuntimeError):
     """A worker (or child process) failed; the message names it and quotes the end of its log.
+
+    Args:
+        message: the error's text.
+        worker, log_tail, log: as below.
 
     Attributes:
         worker: the failed process's name (``"worker 1"``).
         log_tail: the last lines of its log, also quoted in the message.
         log: its whole log (the log file itself is removed with the job's
             temporary folder unless the caller chose where logs go).
+
+    Example::
+
+        >>> try:
+        ...     run_child(["-c", "import sys; print('bad input'); sys.exit(2)"])
+        ... except WorkerError as err:
+        ...     print(err.worker, "|", err.log_tail)
+        child process -c import sys; print('bad input'); sys.exit(2) | bad input
     """
 
     def __init__(self, message: str, *, worker: str, log_tail: str = "", log: str = "") -> None:
@@ -84,15 +106,37 @@ class WorkerError(RuntimeError):
 
 
 class WorkerTimeout(WorkerError, TimeoutError):
-    """The job ran past its time limit (every process was ended)."""
+    """The job ran past its time limit (every process was ended).
+
+    Args:
+        message, worker, log_tail, log: as for :class:`WorkerError`.
+
+    Example::
+
+        >>> try:
+        ...     run_child(["-c", "import time; time.sleep(30)"], name="sleeper", timeout=0.5)
+        ... except WorkerTimeout as err:
+        ...     print(err.worker)
+        sleeper
+    """
 
 
 @dataclass
 class FinishedWorker:
     """A worker that exited with status 0.
 
-    ``log_path`` is where its log was written; it is ``None`` when the log
-    lived in the call's temporary folder, which is gone (``log`` holds the text).
+    Args:
+        name: the process's name (``"worker 0"``).
+        log_path: where its log was written; ``None`` when the log lived in the
+            call's temporary folder, which is gone (``log`` holds the text).
+        log: the log's text.
+        seconds: how long it ran.
+
+    Example::
+
+        >>> done = run_child(["-c", "print('hello')"], name="greeter")
+        >>> done.name, done.log_path, done.log
+        ('greeter', None, 'hello\\n')
     """
 
     name: str
@@ -127,6 +171,9 @@ def max_local_workers() -> int:
     Two workers are always allowed, so that the book's examples run (slowly,
     if memory is short) on any machine.
 
+    Returns:
+        The number of local worker processes allowed, at least 2.
+
     Example::
 
         >>> max_local_workers() >= 1
@@ -157,8 +204,19 @@ def _available_memory() -> int | None:
 def check_num_workers(num_workers: int) -> int:
     """``num_workers`` if this machine can hold that many local workers, else a ``ValueError`` saying how many it can.
 
+    Args:
+        num_workers: the worker processes wanted.
+
+    Returns:
+        ``num_workers`` as an int.
+
     Raises:
         ValueError: not an integer, below 1, or more than :func:`max_local_workers`.
+
+    Example::
+
+        >>> check_num_workers(2)
+        2
     """
     num_workers = check_int("num_workers", num_workers)
     limit = max_local_workers()
@@ -178,9 +236,23 @@ def free_ports(count: int) -> list[int]:
 
     The operating system picks them (binding port 0); all sockets are held
     open together so the ports differ, then closed for the workers to bind.
+
+    Args:
+        count: how many ports, an integer >= 1.
+
+    Returns:
+        The port numbers.
+
+    Raises:
+        ValueError: ``count`` not an integer >= 1.
+
+    Example::
+
+        >>> ports = free_ports(3)
+        >>> len(set(ports)), all(port_is_free(p) for p in ports)
+        (3, True)
     """
-    if count < 1:
-        raise ValueError(f"count must be at least 1, got {count!r}")
+    count = check_int("count", count)
     sockets = []
     try:
         for _ in range(count):
@@ -198,6 +270,21 @@ def port_is_free(port: int) -> bool:
 
     ``SO_REUSEADDR`` lets the test bind succeed over connections lingering in
     TIME_WAIT, which do not stop a server from binding; a listening socket does.
+
+    Args:
+        port: a TCP port number.
+
+    Returns:
+        Whether a server could bind it now.
+
+    Example::
+
+        >>> import socket
+        >>> with socket.socket() as server:
+        ...     server.bind(("127.0.0.1", 0))
+        ...     server.listen()
+        ...     port_is_free(server.getsockname()[1])
+        False
     """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -209,13 +296,45 @@ def port_is_free(port: int) -> bool:
 
 
 def tf_config(ports: Sequence[int], index: int, *, host: str = HOST) -> str:
-    """The ``TF_CONFIG`` JSON of worker ``index`` in a cluster of workers on ``host:ports``."""
+    """The ``TF_CONFIG`` JSON of worker ``index`` in a cluster of workers on ``host:ports``.
+
+    Args:
+        ports: one port per worker.
+        index: this worker's place in the list.
+        host: the workers' address.
+
+    Returns:
+        The JSON text.
+
+    Example::
+
+        >>> tf_config([41001, 41002], 1)
+        '{"cluster": {"worker": ["127.0.0.1:41001", "127.0.0.1:41002"]}, "task": {"type": "worker", "index": 1}}'
+    """
     cluster = {"worker": [f"{host}:{p}" for p in ports]}
     return json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})
 
 
 def tail(path: str | os.PathLike[str], lines: int = TAIL_LINES) -> str:
-    """The last ``lines`` lines of a text file ('' if it does not exist)."""
+    """The last ``lines`` lines of a text file ('' if it does not exist).
+
+    Args:
+        path: the file (a log).
+        lines: how many lines.
+
+    Returns:
+        Those lines, joined with newlines.
+
+    Example::
+
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory(prefix="dltips-") as folder:
+        ...     path = os.path.join(folder, "w.log")
+        ...     with open(path, "w") as f:
+        ...         _ = f.write("one\\ntwo\\nthree\\n")
+        ...     tail(path, 2)
+        'two\\nthree'
+    """
     try:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
@@ -230,6 +349,22 @@ def end_process(popen: subprocess.Popen, grace: float | None = None) -> None:
 
     The child was started with ``start_new_session=True``, so its process group
     id is its pid and the group also holds any process it spawned itself.
+
+    Args:
+        popen: a process started with ``start_new_session=True``.
+        grace: seconds between SIGTERM and SIGKILL.
+
+    Returns:
+        None, once the process has exited.
+
+    Example::
+
+        >>> import subprocess, sys
+        >>> sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+        ...                            start_new_session=True)
+        >>> end_process(sleeper)
+        >>> sleeper.returncode
+        -15
     """
     def signal_group(sig: int) -> None:
         try:
@@ -452,6 +587,13 @@ def launch_workers(
         RuntimeError: ``loopback_only=True`` where the system cannot isolate the workers.
         WorkerError: a worker exited with a non-zero status or was killed.
         WorkerTimeout: the job ran past ``timeout``.
+
+    Example::
+
+        >>> import sys
+        >>> code = "import json, os; print(json.loads(os.environ['TF_CONFIG'])['task']['index'])"
+        >>> [d.log for d in launch_workers(["-c", code], 2, command=[sys.executable])]
+        ['0\\n', '1\\n']
     """
     num_workers = check_num_workers(num_workers)
     timeout = check_number("timeout", timeout, low=0.0, low_open=True)
@@ -497,8 +639,19 @@ def run_child(
     Same guarantees as :func:`launch_workers`: the process and anything it
     started are ended whatever happens, it runs off the network where the
     system allows, its temporary files go with the call, and a failure raises
-    :class:`WorkerError` quoting the end of the log. ``log_path`` keeps the log
-    there; by default it is removed with the call's temporary folder.
+    :class:`WorkerError` quoting the end of the log.
+
+    Args:
+        args: the arguments after ``python``.
+        name: the process's name in messages (default: from ``args``).
+        timeout: seconds before it is ended and :class:`WorkerTimeout` raised.
+        log_path: keep the log there; by default it is removed with the call's temporary folder.
+        env: extra environment variables.
+        echo: print its log lines as they appear.
+        loopback_only: as for :func:`launch_workers`.
+
+    Returns:
+        A :class:`FinishedWorker`.
 
     Raises:
         ValueError: ``timeout`` not a finite number > 0, before the process starts.
@@ -526,7 +679,7 @@ def run_module_in_child(
     module: str,
     x: np.ndarray,
     y: np.ndarray,
-    options: Mapping[str, Any],
+    flags: Sequence[str],
     *,
     name: str,
     timeout: float,
@@ -535,22 +688,41 @@ def run_module_in_child(
     """Run ``python -m <module>`` on ``(x, y)`` in a child process that is always ended; return its JSON result.
 
     The examples travel in a temporary ``.npz`` file (``--data``), the result comes
-    back in a JSON file (``--out``), and each entry of ``options`` becomes a flag
-    (``global_batch_size=32`` → ``--global-batch-size 32``; sequences are joined
-    with commas). The temporary folder is removed whatever happens.
+    back in a JSON file (``--out``), and ``flags`` carries the job's settings
+    (a :class:`~dltips.parallel.common.JobSettings`'s ``to_flags()``). The
+    temporary folder is removed whatever happens.
+
+    Args:
+        module: a module whose ``main`` reads ``--data``, ``--out`` and ``flags``
+            (:meth:`~dltips.parallel.common.JobSettings.parse_command_line`).
+        x, y: the training examples.
+        flags: the settings' command-line flags.
+        name: the child's name in messages.
+        timeout: seconds before the child is ended and :class:`WorkerTimeout` raised.
+        echo: print the child's log lines as they come.
+
+    Returns:
+        The JSON object the child wrote to ``--out``.
+
+    Raises:
+        ValueError: empty or unequal ``x`` and ``y``, or a bad ``timeout``, before the child starts.
+        WorkerError: the child failed (its log's end is in the message).
+
+    Example::
+
+        >>> import numpy as np
+        >>> from dltips.parallel.mirrored import MirroredSettings
+        >>> x, y = np.zeros((64, 28, 28), np.float32), np.arange(64) % 10
+        >>> # a fresh TensorFlow process: several seconds
+        >>> run_module_in_child("dltips.parallel.mirrored", x, y, MirroredSettings(hidden=(8,)).to_flags(),
+        ...                     name="demo", timeout=120)["steps"]  # doctest: +SKIP
+        2
     """
+    timeout = check_number("timeout", timeout, low=0.0, low_open=True)
     job = Path(tempfile.mkdtemp(prefix="dltips-child-"))
     try:
         data = common.save_arrays(job / "data.npz", x, y)
-        args = ["-m", module, "--data", str(data), "--out", str(job / "result.json")]
-        for key, value in options.items():
-            if isinstance(value, (list, tuple)):
-                text = ",".join(str(int(v)) for v in value)
-            elif isinstance(value, float):
-                text = repr(value)
-            else:
-                text = str(value)
-            args += [f"--{key.replace('_', '-')}", text]
+        args = ["-m", module, "--data", str(data), "--out", str(job / "result.json"), *flags]
         run_child(args, name=name, timeout=timeout, echo=echo)
         return common.read_json(job / "result.json")
     finally:

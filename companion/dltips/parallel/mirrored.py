@@ -30,13 +30,100 @@ from typing import Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_sizes
 from dltips.parallel import common, launcher
+
+__all__ = ["MirroredComparison", "MirroredSettings", "compare_in_child", "compare_with_single_device",
+           "fit_with_strategy"]
+
+
+@dataclass(frozen=True)
+class MirroredSettings(common.JobSettings):
+    """The settings of a comparison of ``MirroredStrategy`` with one device, checked when made.
+
+    The same object is given to :func:`compare_with_single_device` in this
+    process and, as flags (:meth:`~dltips.parallel.common.JobSettings.to_flags`),
+    to the child process of :func:`compare_in_child`.
+
+    Args:
+        num_replicas: logical CPU devices to mirror over, at least 1.
+        global_batch_size: examples per step over all replicas, a multiple of ``num_replicas``.
+        epochs: passes over the examples, at least 1.
+        learning_rate: SGD step size, a finite number > 0.
+        hidden: hidden layer sizes of the MLP (integers >= 1).
+        seed: initial weights, an integer >= 0.
+
+    Raises:
+        ValueError: a value outside its range, naming the argument.
+
+    Example::
+
+        >>> MirroredSettings(num_replicas=2, global_batch_size=32).to_flags()[:4]
+        ['--num-replicas', '2', '--global-batch-size', '32']
+        >>> MirroredSettings(num_replicas=3, global_batch_size=32)
+        Traceback (most recent call last):
+        ...
+        ValueError: global_batch_size must be a positive multiple of the number of replicas (3), got 32
+    """
+
+    num_replicas: int = 2
+    global_batch_size: int = 32
+    epochs: int = 1
+    learning_rate: float = 0.1
+    hidden: tuple[int, ...] = (32,)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._set("num_replicas", check_int("num_replicas", self.num_replicas))
+        self._set("global_batch_size", check_int("global_batch_size", self.global_batch_size))
+        if self.global_batch_size % self.num_replicas:
+            raise ValueError(f"global_batch_size must be a positive multiple of the number of replicas "
+                             f"({self.num_replicas}), got {self.global_batch_size!r}")
+        self._set("epochs", check_int("epochs", self.epochs))
+        self._set("learning_rate", check_number("learning_rate", self.learning_rate, low=0.0, low_open=True))
+        self._set("hidden", check_sizes("hidden", self.hidden))
+        self._set("seed", check_int("seed", self.seed, minimum=0))
+
+    def check_examples(self, num_examples: int) -> None:
+        """Refuse fewer examples than one global batch.
+
+        Args:
+            num_examples: the number of training examples.
+
+        Returns:
+            None.
+
+        Raises:
+            ValueError: ``num_examples < global_batch_size``.
+
+        Example::
+
+            >>> MirroredSettings(global_batch_size=32).check_examples(16)
+            Traceback (most recent call last):
+            ...
+            ValueError: need at least global_batch_size=32 examples, got 16
+        """
+        if num_examples < self.global_batch_size:
+            raise ValueError(f"need at least global_batch_size={self.global_batch_size} examples, got {num_examples}")
 
 
 @dataclass
 class MirroredComparison:
-    """The same training run on N mirrored devices and on one device."""
+    """The same training run on N mirrored devices and on one device.
+
+    Args:
+        num_replicas: the devices mirrored over.
+        devices: their names.
+        steps: SGD steps taken (the same on both sides).
+        max_abs_difference: largest absolute difference between the two runs' weights.
+        losses_mirrored, losses_single: the epoch losses of each run.
+        seconds_mirrored, seconds_single: the training time of each run.
+
+    Example::
+
+        >>> MirroredComparison(2, ["/cpu:0", "/cpu:1"], 20, 1e-7, [0.9], [0.9], 1.0, 0.5).steps
+        20
+    """
 
     num_replicas: int
     devices: list[str]
@@ -59,7 +146,25 @@ def fit_with_strategy(
     hidden: Sequence[int] = (32,),
     seed: int = 0,
 ) -> tuple[list[np.ndarray], list[float], int, float]:
-    """Keras ``fit`` under ``strategy``, batches in the order of ``x``; returns (weights, epoch losses, steps, seconds)."""
+    """Keras ``fit`` under ``strategy``, batches in the order of ``x``; returns (weights, epoch losses, steps, seconds).
+
+    Args:
+        strategy: a ``tf.distribute`` strategy (``tf.distribute.get_strategy()``: one device).
+        x, y: training examples, in order, ``global_batch_size`` per step (the remainder dropped).
+        global_batch_size: examples per step over all replicas.
+        epochs, learning_rate, hidden, seed: as for :class:`MirroredSettings`.
+
+    Returns:
+        ``(weights, epoch losses, steps, seconds)``.
+
+    Example::
+
+        >>> import tensorflow as tf
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(64, seed=0)
+        >>> fit_with_strategy(tf.distribute.get_strategy(), x, y, global_batch_size=32, hidden=(8,))[2]
+        2
+    """
     import keras
     import tensorflow as tf
 
@@ -96,24 +201,46 @@ def compare_with_single_device(
     Needs ``num_replicas`` logical CPU devices in this process (see
     :func:`~dltips.parallel.devices.split_cpu`); otherwise use :func:`compare_in_child`.
 
+    Args:
+        x, y: training examples, at least one global batch.
+        num_replicas, global_batch_size, epochs, learning_rate, hidden, seed: the
+            :class:`MirroredSettings` of the comparison.
+
+    Returns:
+        A :class:`MirroredComparison`.
+
     Raises:
         ValueError: bad sizes (checked before training).
         RuntimeError: fewer logical CPU devices than ``num_replicas``.
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(64, seed=0)
+        >>> compare_with_single_device(x, y, num_replicas=1, global_batch_size=32, hidden=(8,)).max_abs_difference
+        0.0
     """
-    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x), hidden, seed)
+    settings = MirroredSettings(num_replicas=num_replicas, global_batch_size=global_batch_size, epochs=epochs,
+                                learning_rate=learning_rate, hidden=hidden, seed=seed)
+    settings.check_examples(len(x))
+    return _compare(x, y, settings)
+
+
+def _compare(x: np.ndarray, y: np.ndarray, settings: MirroredSettings) -> MirroredComparison:
     import tensorflow as tf
 
     from dltips.parallel.devices import logical_cpus
     from dltips.parallel.multiworker import max_abs_difference
 
+    num_replicas = settings.num_replicas
     devices = logical_cpus()[:num_replicas]
     if len(devices) < num_replicas:
         raise RuntimeError(
             f"{num_replicas} replicas need {num_replicas} logical CPU devices, this process has {len(devices)}: "
             "call dltips.parallel.devices.split_cpu first, in a fresh process, or use compare_in_child"
         )
-    kwargs = dict(global_batch_size=global_batch_size, epochs=epochs, learning_rate=learning_rate,
-                  hidden=hidden, seed=seed)
+    kwargs = dict(global_batch_size=settings.global_batch_size, epochs=settings.epochs,
+                  learning_rate=settings.learning_rate, hidden=settings.hidden, seed=settings.seed)
     mirrored = fit_with_strategy(tf.distribute.MirroredStrategy(devices), x, y, **kwargs)
     single = fit_with_strategy(tf.distribute.get_strategy(), x, y, **kwargs)
     return MirroredComparison(
@@ -121,18 +248,6 @@ def compare_with_single_device(
         max_abs_difference=max_abs_difference(mirrored[0], single[0]),
         losses_mirrored=mirrored[1], losses_single=single[1], seconds_mirrored=mirrored[3], seconds_single=single[3],
     )
-
-
-def _check(num_replicas: int, global_batch_size: int, epochs: int, learning_rate: float, examples: int,
-           hidden: Sequence[int] = (32,), seed: int = 0) -> None:
-    check_int("num_replicas", num_replicas)
-    check_int("global_batch_size", global_batch_size)
-    common.check_training_args(1, global_batch_size, learning_rate, num_replicas)
-    check_int("epochs", epochs)
-    common.check_hidden(hidden)
-    check_int("seed", seed, minimum=0)
-    if examples < global_batch_size:
-        raise ValueError(f"need at least global_batch_size={global_batch_size} examples, got {examples}")
 
 
 def compare_in_child(
@@ -150,43 +265,55 @@ def compare_in_child(
 ) -> MirroredComparison:
     """:func:`compare_with_single_device` in a fresh child process that splits its CPU first.
 
-    ``echo`` prints the child's progress lines as they come.
+    Args:
+        x, y: training examples, at least one global batch.
+        num_replicas, global_batch_size, epochs, learning_rate, hidden, seed: the
+            :class:`MirroredSettings` of the comparison, which the child receives as flags.
+        timeout: seconds before the child is ended and
+            :class:`~dltips.parallel.launcher.WorkerTimeout` raised.
+        echo: print the child's progress lines as they come.
+
+    Returns:
+        A :class:`MirroredComparison`.
 
     Raises:
         ValueError: bad sizes, a ``learning_rate`` or ``timeout`` that is not a
             finite number > 0, before the child starts.
+        ~dltips.parallel.launcher.WorkerError: the child failed (its log's end is in the message).
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(640, seed=0)
+        >>> # a fresh TensorFlow process: several seconds
+        >>> compare_in_child(x, y, num_replicas=2).steps  # doctest: +SKIP
+        20
     """
-    _check(num_replicas, global_batch_size, epochs, learning_rate, len(x), hidden, seed)
+    settings = MirroredSettings(num_replicas=num_replicas, global_batch_size=global_batch_size, epochs=epochs,
+                                learning_rate=learning_rate, hidden=hidden, seed=seed)
+    settings.check_examples(len(x))
     check_number("timeout", timeout, low=0.0, low_open=True)
     result = launcher.run_module_in_child(
-        __name__, x, y,
-        {"replicas": num_replicas, "global_batch_size": global_batch_size, "epochs": epochs,
-         "learning_rate": float(learning_rate), "hidden": tuple(hidden), "seed": seed},
-        name="MirroredStrategy child process", timeout=timeout, echo=echo,
+        __name__, x, y, settings.to_flags(), name="MirroredStrategy child process", timeout=timeout, echo=echo,
     )
     return MirroredComparison(**result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the child process: train with ``MirroredStrategy`` and on one device, write both results."""
-    parser = common.child_parser(f"python -m {__name__}", "MirroredStrategy against one device")
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--global-batch-size", type=int, default=32)
-    parser.add_argument("--epochs", type=int, default=1)
-    args = parser.parse_args(argv)
+    files, settings = MirroredSettings.parse_command_line(
+        argv, prog=f"python -m {__name__}", description="MirroredStrategy against one device")
     common.exit_with_parent()
-    x, y = common.load_training_data(args.data, args.examples, args.seed)
+    x, y = common.load_training_data(files.data, files.examples, settings.seed)
+    settings.check_examples(len(x))
     from dltips.parallel.devices import split_cpu
     from dltips.runtime import configure
 
-    configure(seed=args.seed)
-    devices = split_cpu(args.replicas)  # before anything below runs a TensorFlow operation
+    configure(seed=settings.seed)
+    devices = split_cpu(settings.num_replicas)  # before anything below runs a TensorFlow operation
     print(f"split the CPU into {len(devices)} logical devices: {', '.join(devices)}", flush=True)
-    result = compare_with_single_device(
-        x, y, num_replicas=args.replicas, global_batch_size=args.global_batch_size, epochs=args.epochs,
-        learning_rate=args.learning_rate, hidden=args.hidden, seed=args.seed,
-    )
-    common.write_json(args.out, asdict(result))
+    result = _compare(x, y, settings)
+    common.write_json(files.out, asdict(result))
     print(f"{result.num_replicas} replicas, {result.steps} steps: max |w_mirrored - w_single| = "
           f"{result.max_abs_difference:.2e}", flush=True)
     return 0

@@ -17,7 +17,9 @@ single-device training (the reference), inside a worker process it runs under
 ``MultiWorkerMirroredStrategy``. It checkpoints every ``checkpoint_every`` steps
 and, when restarted with the same ``checkpoint_dir``, resumes from the last
 checkpoint with the same batches it would have seen. :func:`train_multiworker`
-starts the worker processes through :mod:`dltips.parallel.launcher`.
+starts the worker processes through :mod:`dltips.parallel.launcher`. The job's
+settings are one :class:`MultiWorkerSettings`, checked once, which the workers
+receive as flags (:func:`worker_args`) and read back.
 
 Example::
 
@@ -42,8 +44,119 @@ from typing import Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_sizes
 from dltips.parallel import common, launcher
+
+__all__ = ["CRASH_MODES", "LoopResult", "MultiWorkerSettings", "global_batches", "max_abs_difference",
+           "synchronous_train_step", "train_custom_loop", "train_multiworker", "train_with_settings", "worker_args"]
+
+#: How a simulated failure ends its worker: ``"kill"`` (SIGKILL, as when a machine is lost) or ``"raise"``.
+CRASH_MODES = ("kill", "raise")
+
+
+@dataclass(frozen=True)
+class MultiWorkerSettings(common.JobSettings):
+    """The settings of a synchronous multi-worker job, checked when made: the worker's command line, written once.
+
+    The same object is given to :func:`train_custom_loop` in this process and,
+    as flags (:meth:`~dltips.parallel.common.JobSettings.to_flags`), to every
+    ``python -m dltips.parallel.worker`` of :func:`train_multiworker`, which reads
+    it back. The number of workers is not a setting of a worker: each learns it
+    from ``TF_CONFIG`` (:meth:`check_workers` checks the two together).
+
+    Args:
+        steps: total SGD steps of the job, at least 1 (a resumed job runs the rest).
+        global_batch_size: B, examples per step over all workers, at least 1.
+        learning_rate: SGD step size, a finite number > 0.
+        hidden: hidden layer sizes of the MLP (integers >= 1).
+        seed: initial weights, an integer >= 0 (the same in every process).
+        checkpoint_dir: where the chief keeps its checkpoints (shared by all machines); ``None``: none.
+        checkpoint_every: save every this many steps, an integer >= 0 (0: never).
+        warmup_steps: steps left out of the throughput, an integer >= 0.
+        threads: TensorFlow intra- and inter-op threads per worker, ``None`` or an integer >= 1.
+        log_every: a worker prints its loss every this many steps, at least 1.
+        crash_at_step: simulate a failure after this step (``None``: none), at least 1.
+        crash_worker: the index of the worker that fails, an integer >= 0 below the number of workers.
+        crash_mode: ``"kill"`` (SIGKILL) or ``"raise"`` (an exception).
+
+    Raises:
+        ValueError: a value outside its range, naming the argument.
+
+    Example::
+
+        >>> settings = MultiWorkerSettings(steps=20, global_batch_size=32, hidden=(16,))
+        >>> settings.to_flags()[:6]
+        ['--steps', '20', '--global-batch-size', '32', '--learning-rate', '0.1']
+        >>> MultiWorkerSettings.from_flags(settings.to_flags()) == settings
+        True
+        >>> MultiWorkerSettings(steps=20, global_batch_size=32, threads=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: threads must be an integer >= 1, got 0
+    """
+
+    steps: int
+    global_batch_size: int
+    learning_rate: float = 0.1
+    hidden: tuple[int, ...] = (32,)
+    seed: int = 0
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = 0
+    warmup_steps: int = 0
+    threads: int | None = None
+    log_every: int = 10
+    crash_at_step: int | None = None
+    crash_worker: int = 1
+    crash_mode: str = "kill"
+
+    def __post_init__(self) -> None:
+        self._set("steps", check_int("steps", self.steps))
+        self._set("global_batch_size", check_int("global_batch_size", self.global_batch_size))
+        self._set("learning_rate", check_number("learning_rate", self.learning_rate, low=0.0, low_open=True))
+        self._set("hidden", check_sizes("hidden", self.hidden))
+        self._set("seed", check_int("seed", self.seed, minimum=0))
+        if self.checkpoint_dir is not None:
+            self._set("checkpoint_dir", os.fspath(self.checkpoint_dir))
+        self._set("checkpoint_every", check_int("checkpoint_every", self.checkpoint_every, minimum=0))
+        self._set("warmup_steps", check_int("warmup_steps", self.warmup_steps, minimum=0))
+        if self.threads is not None:
+            self._set("threads", check_int("threads", self.threads))
+        self._set("log_every", check_int("log_every", self.log_every))
+        if self.crash_at_step is not None:
+            self._set("crash_at_step", check_int("crash_at_step", self.crash_at_step))
+        self._set("crash_worker", check_int("crash_worker", self.crash_worker, minimum=0))
+        if self.crash_mode not in CRASH_MODES:
+            raise ValueError(f"crash_mode must be 'kill' or 'raise', got {self.crash_mode!r}")
+
+    def check_workers(self, num_workers: int) -> None:
+        """Refuse settings that ``num_workers`` replicas cannot run (a composite check of the two together).
+
+        A global batch they cannot share evenly, or a simulated failure of a
+        worker that does not exist, is refused.
+
+        Args:
+            num_workers: the replicas in sync (one per worker process).
+
+        Returns:
+            None.
+
+        Raises:
+            ValueError: ``num_workers`` not an integer >= 1, ``global_batch_size``
+                not a multiple of it, or ``crash_worker`` not below it when ``crash_at_step`` is set.
+
+        Example::
+
+            >>> MultiWorkerSettings(steps=10, global_batch_size=32).check_workers(3)
+            Traceback (most recent call last):
+            ...
+            ValueError: global_batch_size must be a positive multiple of the number of replicas (3), got 32
+        """
+        num_workers = check_int("num_workers", num_workers)
+        if self.global_batch_size % num_workers:
+            raise ValueError(f"global_batch_size must be a positive multiple of the number of replicas "
+                             f"({num_workers}), got {self.global_batch_size!r}")
+        if self.crash_at_step is not None and self.crash_worker >= num_workers:
+            raise ValueError(f"crash_worker must be in [0, {num_workers - 1}], got {self.crash_worker!r}")
 
 
 @dataclass
@@ -53,6 +166,23 @@ class LoopResult:
     ``losses`` holds the global mean loss of each step run in *this* session,
     i.e. of steps ``start_step + 1`` to ``final_step``; ``examples_per_second``
     counts the steps after ``warmup_steps`` (which include tracing the graph).
+
+    Args:
+        weights: the trained weights, in the model's order.
+        losses: the global mean loss of each step of this session.
+        start_step: the step the session started after (0, or a checkpoint's).
+        final_step: the optimizer's step count at the end.
+        num_replicas: the replicas in sync.
+        seconds: the time of the timed steps.
+        examples_per_second: the throughput of the timed steps.
+        cpu_seconds: the CPU time of the timed steps (all workers' together for a multi-worker job).
+        worker_logs: each worker's log (multi-worker jobs only).
+
+    Example::
+
+        >>> LoopResult(weights=[], losses=[2.3, 2.1], start_step=0, final_step=2, num_replicas=1,
+        ...            seconds=0.1, examples_per_second=640.0).final_step
+        2
     """
 
     weights: list[np.ndarray]
@@ -67,7 +197,23 @@ class LoopResult:
 
 
 def max_abs_difference(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> float:
-    """The largest absolute difference between two lists of same-shaped weight arrays."""
+    """The largest absolute difference between two lists of same-shaped weight arrays.
+
+    Args:
+        a, b: lists of arrays, the same length and shapes.
+
+    Returns:
+        ``max |a - b|`` over every element of every array.
+
+    Raises:
+        ValueError: the lists differ in length or shapes.
+
+    Example::
+
+        >>> import numpy as np
+        >>> max_abs_difference([np.zeros(2), np.ones(1)], [np.array([0.0, 0.5]), np.ones(1)])
+        0.5
+    """
     if len(a) != len(b) or any(np.shape(p) != np.shape(q) for p, q in zip(a, b)):
         raise ValueError("the two weight lists must have the same length and shapes")
     return float(max(np.max(np.abs(np.asarray(p) - np.asarray(q))) for p, q in zip(a, b)))
@@ -84,6 +230,23 @@ def global_batches(strategy: Any, x: np.ndarray, y: np.ndarray, global_batch_siz
     order, whether a worker holds one replica or several (``MirroredStrategy``
     over several devices in one process). ``start_step`` skips the batches of
     steps already done (resuming from a checkpoint).
+
+    Args:
+        strategy: a ``tf.distribute`` strategy.
+        x, y: the training examples, in order.
+        global_batch_size: B, a multiple of the strategy's replicas.
+        start_step: batches to skip.
+
+    Returns:
+        An iterator over distributed batches, for :func:`synchronous_train_step`.
+
+    Example::
+
+        >>> import numpy as np, tensorflow as tf
+        >>> batches = global_batches(tf.distribute.get_strategy(), np.arange(8.0)[:, None], np.arange(8), 4,
+        ...                          start_step=1)
+        >>> next(batches)[1].numpy().tolist()
+        [4, 5, 6, 7]
     """
     import tensorflow as tf
 
@@ -209,6 +372,9 @@ def train_custom_loop(
         warmup_steps: steps excluded from the throughput measurement.
         on_step: called with ``(step, loss)`` after each step (step counts from 1).
 
+    Returns:
+        A :class:`LoopResult`.
+
     Raises:
         ValueError: a count that is not an integer in its range (``steps`` and
             ``global_batch_size`` >= 1, the batch a multiple of the replicas,
@@ -222,12 +388,53 @@ def train_custom_loop(
         >>> train_custom_loop(x, y, steps=2, global_batch_size=32, hidden=(8,)).final_step
         2
     """
-    _check_loop_args(steps, global_batch_size, learning_rate, hidden, seed, checkpoint_every, warmup_steps)
+    settings = MultiWorkerSettings(
+        steps=steps, global_batch_size=global_batch_size, learning_rate=learning_rate, hidden=hidden, seed=seed,
+        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, warmup_steps=warmup_steps)
+    return train_with_settings(x, y, settings, strategy=strategy, on_step=on_step)
+
+
+def train_with_settings(
+    x: np.ndarray,
+    y: np.ndarray,
+    settings: MultiWorkerSettings,
+    *,
+    strategy: Any = None,
+    on_step: Callable[[int, float], None] | None = None,
+) -> LoopResult:
+    """:func:`train_custom_loop` with its settings in one object: what each worker process runs.
+
+    Only the loop's settings are used (``threads``, ``log_every`` and the
+    ``crash_*`` ones belong to the worker's process).
+
+    Args:
+        x, y: training examples, used in order, B per step, cycling.
+        settings: the job's :class:`MultiWorkerSettings`.
+        strategy: a ``tf.distribute`` strategy; ``None`` for the default one.
+        on_step: called with ``(step, loss)`` after each step (step counts from 1).
+
+    Returns:
+        A :class:`LoopResult`.
+
+    Raises:
+        ValueError: a global batch that the strategy's replicas cannot share evenly.
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(64, seed=0)
+        >>> settings = MultiWorkerSettings(steps=2, global_batch_size=32, hidden=(8,))
+        >>> len(train_with_settings(x, y, settings).losses)
+        2
+    """
     import keras
     import tensorflow as tf
 
+    steps, global_batch_size, learning_rate = settings.steps, settings.global_batch_size, settings.learning_rate
+    hidden, seed, checkpoint_dir = settings.hidden, settings.seed, settings.checkpoint_dir
+    checkpoint_every, warmup_steps = settings.checkpoint_every, settings.warmup_steps
     strategy = strategy or tf.distribute.get_strategy()
-    common.check_training_args(steps, global_batch_size, learning_rate, strategy.num_replicas_in_sync)
+    settings.check_workers(strategy.num_replicas_in_sync)
     with strategy.scope():
         model = common.build_model(hidden, x.shape[1:], seed)
         optimizer = keras.optimizers.SGD(learning_rate)
@@ -280,15 +487,6 @@ def train_custom_loop(
     )
 
 
-def _check_loop_args(steps: int, global_batch_size: int, learning_rate: float, hidden: Sequence[int], seed: int,
-                     checkpoint_every: int, warmup_steps: int) -> None:
-    common.check_training_args(steps, global_batch_size, learning_rate)
-    common.check_hidden(hidden)
-    check_int("seed", seed, minimum=0)
-    check_int("checkpoint_every", checkpoint_every, minimum=0)
-    check_int("warmup_steps", warmup_steps, minimum=0)
-
-
 def worker_args(
     data: str,
     out_dir: str | os.PathLike[str],
@@ -307,20 +505,36 @@ def worker_args(
     crash_worker: int = 1,
     crash_mode: str = "kill",
 ) -> list[str]:
-    """The command-line arguments of ``python -m dltips.parallel.worker`` for these settings."""
-    args = [
-        "--data", str(data), "--out", str(out_dir), "--steps", str(steps),
-        "--global-batch-size", str(global_batch_size), "--learning-rate", repr(float(learning_rate)),
-        "--hidden", ",".join(str(int(h)) for h in hidden), "--seed", str(seed),
-        "--warmup-steps", str(warmup_steps), "--log-every", str(log_every),
-    ]
-    if checkpoint_dir is not None:
-        args += ["--checkpoint-dir", str(checkpoint_dir), "--checkpoint-every", str(checkpoint_every)]
-    if threads is not None:
-        args += ["--threads", str(threads)]
-    if crash_at_step is not None:
-        args += ["--crash-at-step", str(crash_at_step), "--crash-worker", str(crash_worker), "--crash-mode", crash_mode]
-    return args
+    """The command-line arguments of ``python -m dltips.parallel.worker`` for these settings.
+
+    Args:
+        data: an ``.npz`` file written by :func:`~dltips.parallel.common.save_arrays`, or ``"mnist"``.
+        out_dir: the folder for the workers' results.
+        steps, global_batch_size, learning_rate, hidden, seed, checkpoint_dir, checkpoint_every,
+            warmup_steps, threads, log_every, crash_at_step, crash_worker, crash_mode: the
+            :class:`MultiWorkerSettings` of the job.
+
+    Returns:
+        ``["--data", data, "--out", out_dir]`` followed by the settings' flags.
+
+    Raises:
+        ValueError: a setting outside its range (see :class:`MultiWorkerSettings`).
+
+    Example::
+
+        >>> worker_args("mnist", "results", steps=50, global_batch_size=256)[:6]
+        ['--data', 'mnist', '--out', 'results', '--steps', '50']
+    """
+    settings = MultiWorkerSettings(
+        steps=steps, global_batch_size=global_batch_size, learning_rate=learning_rate, hidden=hidden, seed=seed,
+        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, warmup_steps=warmup_steps,
+        threads=threads, log_every=log_every, crash_at_step=crash_at_step, crash_worker=crash_worker,
+        crash_mode=crash_mode)
+    return _worker_args(data, out_dir, settings)
+
+
+def _worker_args(data: str, out_dir: str | os.PathLike[str], settings: MultiWorkerSettings) -> list[str]:
+    return ["--data", str(data), "--out", str(out_dir), *settings.to_flags()]
 
 
 def train_multiworker(
@@ -368,28 +582,26 @@ def train_multiworker(
             :func:`train_custom_loop` out of its range, ``threads`` not ``None`` or an
             integer >= 1, a bad ``crash_*`` setting or ``timeout``.
         ~dltips.parallel.launcher.WorkerError: a worker failed (its log's end is in the message).
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(256, seed=0)
+        >>> # two fresh TensorFlow processes: several seconds (the module's example runs it)
+        >>> train_multiworker(x, y, num_workers=2, steps=20, global_batch_size=32).num_replicas  # doctest: +SKIP
+        2
     """
     num_workers = launcher.check_num_workers(num_workers)
-    _check_loop_args(steps, global_batch_size, learning_rate, hidden, seed, checkpoint_every, warmup_steps)
-    common.check_training_args(steps, global_batch_size, learning_rate, num_workers)
-    if threads is not None:
-        check_int("threads", threads)
-    if crash_at_step is not None:
-        check_int("crash_at_step", crash_at_step)
-        if not isinstance(crash_worker, int) or isinstance(crash_worker, bool) or not 0 <= crash_worker < num_workers:
-            raise ValueError(f"crash_worker must be in [0, {num_workers - 1}], got {crash_worker!r}")
-        if crash_mode not in ("kill", "raise"):
-            raise ValueError(f"crash_mode must be 'kill' or 'raise', got {crash_mode!r}")
+    settings = MultiWorkerSettings(
+        steps=steps, global_batch_size=global_batch_size, learning_rate=learning_rate, hidden=hidden, seed=seed,
+        checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every, warmup_steps=warmup_steps,
+        threads=threads, crash_at_step=crash_at_step, crash_worker=crash_worker, crash_mode=crash_mode)
+    settings.check_workers(num_workers)
     check_number("timeout", timeout, low=0.0, low_open=True)
     job_dir = Path(tempfile.mkdtemp(prefix="dltips-multiworker-"))
     try:
         data = common.save_arrays(job_dir / "data.npz", x, y)
-        args = worker_args(
-            str(data), job_dir, steps=steps, global_batch_size=global_batch_size, learning_rate=learning_rate,
-            hidden=hidden, seed=seed, checkpoint_dir=checkpoint_dir, checkpoint_every=checkpoint_every,
-            warmup_steps=warmup_steps, threads=threads, crash_at_step=crash_at_step,
-            crash_worker=crash_worker, crash_mode=crash_mode,
-        )
+        args = _worker_args(str(data), job_dir, settings)
         finished = launcher.launch_workers(args, num_workers, timeout=timeout, ports=ports, echo=echo)
         reports = [common.read_json(job_dir / f"result-{i}.json") for i in range(num_workers)]
         chief = reports[0]

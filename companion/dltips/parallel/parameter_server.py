@@ -40,15 +40,90 @@ from typing import Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_int, check_number, check_sizes
 from dltips.parallel import common, launcher
 
-MAX_TASKS = 64  # servers of one in-process cluster: threads of one process, each with its own port
+__all__ = ["MAX_TASKS", "AsyncResult", "AsyncSettings", "start_local_cluster", "train_async", "train_async_here"]
+
+#: The most tasks (workers + parameter servers) of one in-process cluster: threads of one process, each with its own port.
+MAX_TASKS = 64
+
+
+@dataclass(frozen=True)
+class AsyncSettings(common.JobSettings):
+    """The settings of an asynchronous parameter-server job, checked when made.
+
+    The same object is given to the cluster's child process as flags
+    (:meth:`~dltips.parallel.common.JobSettings.to_flags`), which reads it back
+    and trains as :func:`train_async_here` does.
+
+    Args:
+        num_workers: worker tasks, at least 1.
+        num_ps: parameter-server tasks, at least 1 (``num_workers + num_ps <= MAX_TASKS``).
+        steps: steps scheduled on the cluster, at least 1; the synchronous baseline takes as many.
+        batch_size: examples per step, at least 1 (per worker: the workers do not split a batch).
+        learning_rate: SGD step size, a finite number > 0.
+        hidden: hidden layer sizes of the MLP (integers >= 1).
+        seed: initial weights, an integer >= 0.
+
+    Raises:
+        ValueError: a value outside its range, or more than ``MAX_TASKS`` tasks, naming the argument.
+
+    Example::
+
+        >>> AsyncSettings(num_workers=3).num_ps
+        1
+        >>> AsyncSettings(num_ps=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: num_ps must be an integer >= 1, got 0
+    """
+
+    num_workers: int = 2
+    num_ps: int = 1
+    steps: int = 100
+    batch_size: int = 32
+    learning_rate: float = 0.1
+    hidden: tuple[int, ...] = (32,)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._set("num_workers", check_int("num_workers", self.num_workers))
+        self._set("num_ps", check_int("num_ps", self.num_ps))
+        if self.num_workers + self.num_ps > MAX_TASKS:
+            raise ValueError(f"num_workers + num_ps must be at most {MAX_TASKS} (tasks of one in-process cluster), "
+                             f"got {self.num_workers} + {self.num_ps}")
+        self._set("steps", check_int("steps", self.steps))
+        self._set("batch_size", check_int("batch_size", self.batch_size))
+        self._set("learning_rate", check_number("learning_rate", self.learning_rate, low=0.0, low_open=True))
+        self._set("hidden", check_sizes("hidden", self.hidden))
+        self._set("seed", check_int("seed", self.seed, minimum=0))
 
 
 @dataclass
 class AsyncResult:
-    """An asynchronous run and a synchronous run with the same budget (steps × batch size)."""
+    """An asynchronous run and a synchronous run with the same budget (steps × batch size).
+
+    Args:
+        num_workers, num_ps: the cluster's tasks.
+        scheduled_steps: the steps scheduled.
+        applied_updates: the steps whose update reached the servers (an atomic counter).
+        optimizer_iterations: Keras's counter, which may lose increments under concurrency.
+        staleness: τ of each step, in the order the steps were scheduled.
+        losses: the training loss of each step's mini-batch, same order.
+        initial_loss: the mean loss on all of x before training.
+        final_loss_async: the same after the asynchronous run.
+        final_loss_sync: the same after single-device synchronous SGD with the same budget.
+        sync_losses: the synchronous run's loss of each step.
+        seconds_async, seconds_sync: each run's training time.
+
+    Example::
+
+        >>> result = AsyncResult(2, 1, 3, 3, 3, [0, 1, 0], [2.3, 2.2, 2.0], 2.3, 1.9, 1.8, [2.3, 2.1, 1.9],
+        ...                      0.5, 0.1)
+        >>> round(result.mean_staleness, 3)
+        0.333
+    """
 
     num_workers: int
     num_ps: int
@@ -66,29 +141,37 @@ class AsyncResult:
 
     @property
     def mean_staleness(self) -> float:
-        """The mean number of updates a worker's gradient was behind when it was applied."""
+        """The mean number of updates a worker's gradient was behind when it was applied.
+
+        Returns:
+            The mean of ``staleness``.
+        """
         return float(np.mean(self.staleness))
-
-
-def _check(num_workers: int, num_ps: int, steps: int, batch_size: int, learning_rate: float,
-           hidden: Sequence[int] = (32,), seed: int = 0) -> None:
-    check_int("num_workers", num_workers)
-    check_int("num_ps", num_ps)
-    if num_workers + num_ps > MAX_TASKS:
-        raise ValueError(f"num_workers + num_ps must be at most {MAX_TASKS} (tasks of one in-process cluster), "
-                         f"got {num_workers} + {num_ps}")
-    check_int("batch_size", batch_size)
-    common.check_training_args(steps, batch_size, learning_rate)
-    common.check_hidden(hidden)
-    check_int("seed", seed, minimum=0)
 
 
 def start_local_cluster(num_workers: int, num_ps: int) -> tuple[Any, list[Any]]:
     """Start worker and parameter-server ``tf.distribute.Server`` objects on free localhost ports.
 
-    Returns ``(cluster_resolver, servers)``. Call it in a process you will end:
-    the servers cannot be stopped and keep the process alive.
+    Call it in a process you will end: the servers cannot be stopped and keep the process alive.
+
+    Args:
+        num_workers: worker tasks, at least 1.
+        num_ps: parameter-server tasks, at least 1.
+
+    Returns:
+        ``(cluster_resolver, servers)``.
+
+    Raises:
+        ValueError: a count that is not an integer >= 1, or more than ``MAX_TASKS`` tasks.
+
+    Example::
+
+        >>> # its servers would keep the doctest's process alive: run it in a child process
+        >>> resolver, servers = start_local_cluster(2, 1)  # doctest: +SKIP
+        >>> len(servers)  # doctest: +SKIP
+        3
     """
+    AsyncSettings(num_workers=num_workers, num_ps=num_ps)
     import tensorflow as tf
 
     ports = launcher.free_ports(num_workers + num_ps)
@@ -125,8 +208,34 @@ def train_async_here(
     hidden: Sequence[int] = (32,),
     seed: int = 0,
 ) -> AsyncResult:
-    """The asynchronous run and its synchronous baseline, in this process (which will not exit cleanly)."""
-    _check(num_workers, num_ps, steps, batch_size, learning_rate, hidden, seed)
+    """The asynchronous run and its synchronous baseline, in this process (which will not exit cleanly).
+
+    Args:
+        x, y, num_workers, num_ps, steps, batch_size, learning_rate, hidden, seed: as for :func:`train_async`
+            (the settings of an :class:`AsyncSettings`).
+
+    Returns:
+        An :class:`AsyncResult`.
+
+    Raises:
+        ValueError: a setting outside its range, before the cluster starts.
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(200, seed=0)
+        >>> # its servers would keep the doctest's process alive: train_async runs it in a child process
+        >>> train_async_here(x, y, steps=10).scheduled_steps  # doctest: +SKIP
+        10
+    """
+    settings = AsyncSettings(num_workers=num_workers, num_ps=num_ps, steps=steps, batch_size=batch_size,
+                             learning_rate=learning_rate, hidden=hidden, seed=seed)
+    return _train_async(x, y, settings)
+
+
+def _train_async(x: np.ndarray, y: np.ndarray, settings: AsyncSettings) -> AsyncResult:
+    num_workers, num_ps, steps, batch_size = settings.num_workers, settings.num_ps, settings.steps, settings.batch_size
+    learning_rate, hidden, seed = settings.learning_rate, settings.hidden, settings.seed
     os.environ.setdefault("GRPC_FAIL_FAST", "use_caller")  # a lost worker fails the step instead of hanging
     import keras
     import tensorflow as tf
@@ -216,41 +325,44 @@ def train_async(
         timeout: seconds before the child is ended and :class:`~dltips.parallel.launcher.WorkerTimeout` raised.
         echo: print the child's progress lines as they come.
 
+    Returns:
+        An :class:`AsyncResult`.
+
     Raises:
         ValueError: a count that is not an integer >= 1 (``seed``: >= 0), more than
             ``MAX_TASKS`` tasks, or a ``learning_rate`` or ``timeout`` that is not a
-            finite number > 0, before the child starts.
+            finite number > 0, before the child starts (the settings are an
+            :class:`AsyncSettings`, which the child receives as flags).
         ~dltips.parallel.launcher.WorkerError: the child failed (its log's end is in the message).
+
+    Example::
+
+        >>> from dltips.data import train_subset
+        >>> x, y = train_subset(2000, seed=0)
+        >>> # a fresh TensorFlow process with a cluster: several seconds
+        >>> train_async(x, y, num_workers=2, steps=100).applied_updates  # doctest: +SKIP
+        100
     """
-    _check(num_workers, num_ps, steps, batch_size, learning_rate, hidden, seed)
+    settings = AsyncSettings(num_workers=num_workers, num_ps=num_ps, steps=steps, batch_size=batch_size,
+                             learning_rate=learning_rate, hidden=hidden, seed=seed)
     check_number("timeout", timeout, low=0.0, low_open=True)
     result = launcher.run_module_in_child(
-        __name__, x, y,
-        {"workers": num_workers, "ps": num_ps, "steps": steps, "batch_size": batch_size,
-         "learning_rate": float(learning_rate), "hidden": tuple(hidden), "seed": seed},
-        name="parameter-server cluster", timeout=timeout, echo=echo,
+        __name__, x, y, settings.to_flags(), name="parameter-server cluster", timeout=timeout, echo=echo,
     )
     return AsyncResult(**result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line of the child process that hosts the in-process cluster and runs the asynchronous training."""
-    parser = common.child_parser(f"python -m {__name__}", "asynchronous parameter-server SGD")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--ps", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--batch-size", type=int, default=32)
-    args = parser.parse_args(argv)
+    files, settings = AsyncSettings.parse_command_line(
+        argv, prog=f"python -m {__name__}", description="asynchronous parameter-server SGD")
     common.exit_with_parent()
-    x, y = common.load_training_data(args.data, args.examples, args.seed)
+    x, y = common.load_training_data(files.data, files.examples, settings.seed)
     from dltips.runtime import configure
 
-    configure(seed=args.seed)
-    result = train_async_here(
-        x, y, num_workers=args.workers, num_ps=args.ps, steps=args.steps, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, hidden=args.hidden, seed=args.seed,
-    )
-    common.write_json(args.out, asdict(result))
+    configure(seed=settings.seed)
+    result = _train_async(x, y, settings)
+    common.write_json(files.out, asdict(result))
     print(f"{result.scheduled_steps} steps scheduled, {result.applied_updates} applied, "
           f"mean staleness {result.mean_staleness:.2f}", flush=True)
     sys.stdout.flush()

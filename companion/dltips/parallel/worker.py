@@ -36,39 +36,53 @@ import sys
 from collections.abc import Sequence
 
 from dltips.parallel import common
+from dltips.parallel.multiworker import MultiWorkerSettings
+
+__all__ = ["cluster_position", "main", "parse_args"]
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The worker's command-line options (``python -m dltips.parallel.worker --help`` lists them)."""
-    parser = argparse.ArgumentParser(prog="python -m dltips.parallel.worker", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default="mnist", help="an .npz file with arrays x and y, or 'mnist'")
-    parser.add_argument("--examples", type=int, default=None, help="use only this many examples")
-    parser.add_argument("--out", required=True, help="folder for result-<index>.json and the chief's weights")
-    parser.add_argument("--steps", type=int, required=True, help="total SGD steps of the job")
-    parser.add_argument("--global-batch-size", type=int, required=True, help="examples per step, all workers together")
-    parser.add_argument("--learning-rate", type=float, default=0.1)
-    parser.add_argument("--hidden", type=common.parse_hidden, default=(32,), help="hidden layer sizes, comma-separated")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--checkpoint-dir", default=None, help="checkpoints (shared by all machines); resumes from it")
-    parser.add_argument("--checkpoint-every", type=int, default=0)
-    parser.add_argument("--warmup-steps", type=int, default=0, help="steps left out of the throughput")
-    parser.add_argument("--threads", type=int, default=None, help="TensorFlow intra/inter-op threads")
-    parser.add_argument("--log-every", type=int, default=10)
-    parser.add_argument("--crash-at-step", type=int, default=None, help="simulate a failure after this step")
-    parser.add_argument("--crash-worker", type=int, default=1)
-    parser.add_argument("--crash-mode", choices=("kill", "raise"), default="kill")
-    args = parser.parse_args(argv)
-    if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads must be at least 1, got {args.threads}")
-    if args.warmup_steps < 0 or args.log_every < 1 or args.checkpoint_every < 0:
-        parser.error("--warmup-steps and --checkpoint-every must be >= 0, --log-every >= 1")
-    if args.steps < 1 or args.global_batch_size < 1:
-        parser.error("--steps and --global-batch-size must be >= 1")
-    return args
+def parse_args(argv: Sequence[str] | None = None) -> tuple[argparse.Namespace, MultiWorkerSettings]:
+    """The worker's command line: its files and its :class:`~dltips.parallel.multiworker.MultiWorkerSettings`.
+
+    ``python -m dltips.parallel.worker --help`` lists the options: ``--data``,
+    ``--examples``, ``--out`` (a folder for ``result-<index>.json`` and the
+    chief's weights) and one flag per setting.
+
+    Args:
+        argv: the arguments (``None``: ``sys.argv[1:]``).
+
+    Returns:
+        ``(files, settings)``: ``files`` has ``data``, ``examples`` and ``out``.
+
+    Raises:
+        SystemExit: a malformed flag or a value outside its range, reported in one line.
+
+    Example::
+
+        >>> files, settings = parse_args(["--out", "results", "--steps", "50", "--global-batch-size", "256"])
+        >>> files.out, settings.steps, settings.hidden
+        ('results', 50, (32,))
+    """
+    return MultiWorkerSettings.parse_command_line(
+        argv, prog="python -m dltips.parallel.worker", description=__doc__.split("\n\n")[0],
+        out_help="folder for result-<index>.json and the chief's weights")
 
 
 def cluster_position() -> tuple[int, int]:
-    """``(index, number of workers)`` from ``TF_CONFIG``; ``(0, 1)`` without it."""
+    """``(index, number of workers)`` from ``TF_CONFIG``; ``(0, 1)`` without it.
+
+    Returns:
+        This worker's index and the number of workers in the cluster.
+
+    Example::
+
+        >>> import os
+        >>> from dltips.parallel.launcher import tf_config
+        >>> os.environ["TF_CONFIG"] = tf_config([41001, 41002, 41003], 2)
+        >>> cluster_position()
+        (2, 3)
+        >>> del os.environ["TF_CONFIG"]
+    """
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return 0, 1
@@ -77,20 +91,37 @@ def cluster_position() -> tuple[int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one worker: join the cluster described by ``TF_CONFIG``, train, checkpoint, write results."""
-    args = parse_args(argv)
+    """Run one worker: join the cluster described by ``TF_CONFIG``, train, checkpoint, write results.
+
+    Args:
+        argv: the command line (see :func:`parse_args`).
+
+    Returns:
+        0 (the exit status) once the results are written.
+
+    Raises:
+        SystemExit: a bad command line.
+        ValueError: settings the cluster cannot run (a global batch the workers cannot share evenly).
+
+    Example::
+
+        >>> # trains, and joins the cluster of TF_CONFIG: run it as python -m dltips.parallel.worker
+        >>> main(["--out", "results", "--steps", "5", "--global-batch-size", "32"])  # doctest: +SKIP
+        0
+    """
+    files, settings = parse_args(argv)
     common.exit_with_parent()
     index, num_workers = cluster_position()
-    common.check_training_args(args.steps, args.global_batch_size, args.learning_rate, num_workers)
-    x, y = common.load_training_data(args.data, args.examples, args.seed)
-    os.makedirs(args.out, exist_ok=True)
+    settings.check_workers(num_workers)
+    x, y = common.load_training_data(files.data, files.examples, settings.seed)
+    os.makedirs(files.out, exist_ok=True)
 
     from dltips.runtime import configure
 
-    configure(seed=args.seed, threads=args.threads)
+    configure(seed=settings.seed, threads=settings.threads)
     import tensorflow as tf
 
-    from dltips.parallel.multiworker import train_custom_loop
+    from dltips.parallel.multiworker import train_with_settings
 
     if num_workers > 1 or os.environ.get("TF_CONFIG"):
         # RING: collectives over gRPC, the implementation that works on CPUs.
@@ -110,19 +141,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             first_step.append(step)
             if step > 1:
                 print(f"worker {index}: resumed from the checkpoint of step {step - 1}", flush=True)
-        if step % args.log_every == 0 or step == args.steps:
+        if step % settings.log_every == 0 or step == settings.steps:
             print(f"worker {index}: step {step} loss {loss:.4f}", flush=True)
-        if args.crash_at_step == step and args.crash_worker == index:
-            print(f"worker {index}: simulated failure after step {step} ({args.crash_mode})", flush=True)
-            if args.crash_mode == "kill":
+        if settings.crash_at_step == step and settings.crash_worker == index:
+            print(f"worker {index}: simulated failure after step {step} ({settings.crash_mode})", flush=True)
+            if settings.crash_mode == "kill":
                 os.kill(os.getpid(), signal.SIGKILL)  # no clean-up, as when a machine is lost
             raise RuntimeError(f"simulated failure of worker {index} after step {step}")
 
-    result = train_custom_loop(
-        x, y, steps=args.steps, global_batch_size=args.global_batch_size, learning_rate=args.learning_rate,
-        hidden=args.hidden, seed=args.seed, strategy=strategy, checkpoint_dir=args.checkpoint_dir,
-        checkpoint_every=args.checkpoint_every, warmup_steps=args.warmup_steps, on_step=on_step,
-    )
+    result = train_with_settings(x, y, settings, strategy=strategy, on_step=on_step)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     report = {
         "index": index, "num_workers": num_workers, "num_replicas": result.num_replicas,
@@ -131,8 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "loop_cpu_seconds": result.cpu_seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
     }
     if index == 0:
-        common.save_weights(os.path.join(args.out, "weights-0.npz"), result.weights)
-    common.write_json(os.path.join(args.out, f"result-{index}.json"), report)
+        common.save_weights(os.path.join(files.out, "weights-0.npz"), result.weights)
+    common.write_json(os.path.join(files.out, f"result-{index}.json"), report)
     print(f"worker {index}: done, step {result.final_step}, {result.examples_per_second:.0f} examples/s", flush=True)
     return 0
 
