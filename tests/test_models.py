@@ -72,8 +72,10 @@ def test_small_cnn():
         ({"dropout": 1.0}, "dropout must be a number in \\[0.0, 1.0\\)"),
         ({"dropout": -0.1}, "dropout must be a number in \\[0.0, 1.0\\)"),
         ({"input_dropout": 1.5}, "dropout must be a number in \\[0.0, 1.0\\)"),
-        ({"hidden": (0,)}, "hidden sizes must be positive"),
-        ({"num_classes": 0}, "num_classes must be a positive"),
+        ({"dropout": "0.5"}, "dropout must be a number in \\[0.0, 1.0\\), got '0.5'"),
+        ({"hidden": (0,)}, "hidden must be an integer >= 1"),
+        ({"hidden": (64.0,)}, "hidden must be an integer >= 1"),
+        ({"num_classes": 0}, "num_classes must be an integer >= 1"),
     ],
 )
 def test_mlp_rejects_bad_arguments(kwargs, message):
@@ -82,8 +84,10 @@ def test_mlp_rejects_bad_arguments(kwargs, message):
 
 
 def test_small_cnn_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="filters must be an integer >= 1"):
         models.small_cnn((0,))
+    with pytest.raises(ValueError, match="dense must be an integer >= 1"):
+        models.small_cnn(dense=0)
     with pytest.raises(ValueError, match="dropout"):
         models.small_cnn(dropout=1.0)
 

@@ -66,6 +66,15 @@ def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None =
 
     Shortcut for :func:`dltips.runtime.configure`.
 
+    Args:
+        seed: seeds Python's, NumPy's and TensorFlow's generators
+            (``keras.utils.set_random_seed``); ``None`` leaves them alone.
+        quiet: hide TensorFlow's start-up messages and its Python warnings.
+        threads: if given, the size of TensorFlow's thread pools (before TensorFlow runs anything).
+
+    Raises:
+        ValueError: ``seed`` not an integer >= 0, or ``threads`` not an integer >= 1.
+
     Example::
 
         >>> import dltips

@@ -33,6 +33,14 @@ class BaselineResult:
         seconds: training wall time.
         model: the trained model.
         settings: the arguments of the run.
+
+    Example::
+
+        >>> from dltips.models import Evaluation
+        >>> result = BaselineResult({"val_accuracy": [0.90, 0.93]}, Evaluation(0.25, 0.92, 800, 10_000),
+        ...                         parameters=101_770, seconds=3.2, model=None)
+        >>> result.test.errors, result.history["val_accuracy"][-1]
+        (800, 0.93)
     """
 
     history: dict[str, list[float]]
@@ -55,6 +63,19 @@ def baseline_experiment(
     progress: bool = True,
 ) -> BaselineResult:
     """Train an MLP with Adam on ``n_train`` class-balanced MNIST images, validating on ``n_val`` more.
+
+    Args:
+        n_train: training images (>= 1).
+        n_val: validation images, drawn with the training ones (>= 1).
+        n_test: test images measured at the end, 1 to 10,000.
+        hidden: the MLP's hidden-layer sizes.
+        epochs: training epochs (>= 1).
+        batch_size: examples per update (>= 1).
+        seed: seeds the subset and the initial weights.
+        progress: show a progress bar over the epochs.
+
+    Returns:
+        A :class:`BaselineResult`.
 
     Raises:
         ValueError: a size or epoch count that is not a positive integer, before any training.

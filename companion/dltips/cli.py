@@ -41,16 +41,23 @@ from typing import NoReturn
 
 from dltips.experiments import Experiment, RunOptions, jsonable, registered
 
+__all__ = ["INTERRUPTED", "MARKER", "RUN_ERROR", "TERMINATED", "USAGE_ERROR", "main"]
+
 PROG = "dltips"
-USAGE_ERROR = 2  # the conventional exit status of a command-line usage error
+#: The exit status of a command-line usage error (the conventional 2).
+USAGE_ERROR = 2
+#: The exit status of a run that failed: missing data, a refused argument, a failed worker.
 RUN_ERROR = 1
 MAX_EPOCHS = 1000
 MAX_SEED = 2**32 - 1  # NumPy's seeds are 32-bit
 
 
-TERMINATED = 128 + signal.SIGTERM  # the shell's exit status of a process ended by SIGTERM
+#: The exit status after SIGTERM: the shell's status of a process ended by SIGTERM.
+TERMINATED = 128 + signal.SIGTERM
+#: The exit status after Ctrl-C (SIGINT).
 INTERRUPTED = 128 + signal.SIGINT
-MARKER = "INCOMPLETE"  # in --out while a run has not finished writing its results
+#: The file in ``--out`` while a run has not finished writing its results.
+MARKER = "INCOMPLETE"
 
 
 class UsageError(Exception):
@@ -301,7 +308,22 @@ def _sigterm_unwinds() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dltips`` console script and of ``python -m dltips``; returns the exit status."""
+    """Entry point of the ``dltips`` console script and of ``python -m dltips``; returns the exit status.
+
+    Args:
+        argv: the arguments after the program's name; ``None`` reads ``sys.argv``.
+
+    Returns:
+        0 on success, :data:`USAGE_ERROR`, :data:`RUN_ERROR`, :data:`TERMINATED`
+        or :data:`INTERRUPTED`; errors are reported in one line on stderr, not raised.
+
+    Example::
+
+        >>> main(["list"])  # doctest: +ELLIPSIS
+        baseline ...
+        regularization ...
+        0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

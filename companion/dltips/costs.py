@@ -38,6 +38,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from dltips.checks import check_int
+
 __all__ = [
     "EpochTimer",
     "EpochTiming",
@@ -51,6 +53,13 @@ __all__ = [
 
 def count_params(model: keras.Model, *, trainable_only: bool = False) -> int:
     """Number of parameters of ``model`` (all weights, or only the trainable ones).
+
+    Args:
+        model: a built Keras model.
+        trainable_only: count the trainable weights only.
+
+    Returns:
+        The number of scalar weights.
 
     Example::
 
@@ -88,6 +97,12 @@ def multiply_adds(model: keras.Model) -> int:
     pooling are lower-order and left out). The model must be built (a functional
     model, or one called once).
 
+    Args:
+        model: a built Keras model (nested models are counted through).
+
+    Returns:
+        Multiply-adds per example.
+
     Raises:
         ValueError: the model holds a layer with weights of another kind, whose
             cost this function would otherwise silently get wrong.
@@ -116,6 +131,12 @@ class EpochTiming:
         cpu_seconds: process CPU seconds per epoch (all threads).
         steps: updates per epoch.
         examples: training examples per epoch.
+
+    Example::
+
+        >>> timing = EpochTiming(wall_seconds=2.0, cpu_seconds=3.1, steps=94, examples=6000)
+        >>> round(timing.examples / timing.wall_seconds)  # examples per second
+        3000
     """
 
     wall_seconds: float
@@ -165,10 +186,8 @@ def time_per_epoch(
     """
     if not getattr(model, "compiled", False):
         raise ValueError("model must be compiled before it is timed (see dltips.models.compile_classifier)")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    check_int("batch_size", batch_size)
+    check_int("epochs", epochs)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
     model.fit(x[:batch_size], y[:batch_size], batch_size=batch_size, epochs=1, verbose=0)
@@ -189,10 +208,12 @@ class EpochTimer(keras.callbacks.Callback):
 
     Example::
 
+        >>> from dltips.models import compile_classifier, mlp
+        >>> x, y = np.zeros((64, 28, 28), "float32"), np.zeros(64, "uint8")
         >>> timer = EpochTimer()
-        >>> model.fit(x, y, epochs=5, callbacks=[timer], verbose=0)  # doctest: +SKIP
-        >>> timer.per_epoch()  # doctest: +SKIP
-        EpochTiming(wall_seconds=0.41, cpu_seconds=0.62, steps=47, examples=6000)
+        >>> _ = compile_classifier(mlp((8,)), "sgd").fit(x, y, batch_size=32, epochs=2, callbacks=[timer], verbose=0)
+        >>> timer.per_epoch(examples=len(x)).steps, len(timer.wall_seconds)
+        (2, 2)
     """
 
     def __init__(self) -> None:
@@ -251,16 +272,26 @@ def inference_seconds(
     each repeat, so a burst of load from other processes hits them all alike, and
     returns the median per name.
 
+    Args:
+        models: one model, or a mapping of name to model.
+        x: the inputs of the forward pass, one batch.
+        repeats: timed passes per model (>= 1); the median is returned.
+
+    Returns:
+        Seconds for one model; a dict of name to seconds for a mapping.
+
     Raises:
         ValueError: ``repeats`` is not a positive integer.
 
     Example::
 
-        >>> inference_seconds({"teacher": teacher, "student": student}, x_test)  # doctest: +SKIP
-        {'teacher': 0.21, 'student': 0.012}
+        >>> from dltips.models import mlp
+        >>> x = np.zeros((100, 28, 28), "float32")
+        >>> seconds = inference_seconds({"small": mlp((8,)), "large": mlp((256,))}, x, repeats=2)
+        >>> sorted(seconds), all(s > 0 for s in seconds.values())
+        (['large', 'small'], True)
     """
-    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    check_int("repeats", repeats)
     named = {"model": models} if isinstance(models, keras.Model) else dict(models)
     x = keras.ops.convert_to_tensor(x)
     for model in named.values():
@@ -277,6 +308,12 @@ def inference_seconds(
 
 def saved_size_bytes(model: keras.Model) -> int:
     """Size of the model saved as a ``.keras`` file for inference (weights and architecture, no optimizer state).
+
+    Args:
+        model: a built Keras model.
+
+    Returns:
+        The file's size in bytes.
 
     Example::
 

@@ -35,9 +35,27 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dltips.checks import check_int
+
+__all__ = [
+    "ENV_VAR",
+    "EXPECTED_SIZES",
+    "IMAGE_SHAPE",
+    "MNIST",
+    "NUM_CLASSES",
+    "balanced_indices",
+    "load_mnist",
+    "read_idx",
+    "train_subset",
+]
+
+#: The environment variable that names the MNIST file or folder when no ``path=`` is given.
 ENV_VAR = "DLTIPS_MNIST"
+#: The number of classes (digits 0-9).
 NUM_CLASSES = 10
+#: The shape of one image: 28×28 pixels.
 IMAGE_SHAPE = (28, 28)
+#: The number of images in each split of MNIST as published.
 EXPECTED_SIZES = {"train": 60_000, "test": 10_000}
 _NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 _IDX_FILES = {
@@ -54,7 +72,20 @@ _HOW_TO_PROVIDE = (
 
 
 class MNIST(NamedTuple):
-    """The four MNIST arrays; unpacks like ``x_train, y_train, x_test, y_test = mnist``."""
+    """The four MNIST arrays; unpacks like ``x_train, y_train, x_test, y_test = mnist``.
+
+    Returned by :func:`load_mnist`.
+
+    Args:
+        x_train, y_train: the 60,000 training images and labels.
+        x_test, y_test: the 10,000 test images and labels.
+
+    Example::
+
+        >>> x_train, y_train, x_test, y_test = MNIST(*(np.zeros(1) for _ in range(4)))
+        >>> MNIST._fields
+        ('x_train', 'y_train', 'x_test', 'y_test')
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -90,6 +121,12 @@ def load_mnist(
             an object (pickled) array, a malformed or truncated header, or a
             file this user may not read (the message names the file and says
             "permission denied").
+
+    Example::
+
+        >>> mnist = load_mnist()  # reads $DLTIPS_MNIST, or Keras's cache
+        >>> mnist.x_train.shape, mnist.x_test.dtype, int(mnist.y_test.max())
+        ((60000, 28, 28), dtype('float32'), 9)
     """
     raw = _load_raw(path)
     x_train, y_train, x_test, y_test = (np.array(a, copy=True) for a in raw)
@@ -230,6 +267,12 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     The header is two zero bytes, a type code (``0x08`` = unsigned byte), the
     number of dimensions, then each dimension as a big-endian ``uint32``.
 
+    Args:
+        path: the file; a name ending in ``.gz`` is read through gzip.
+
+    Returns:
+        A ``uint8`` array of the shape the header gives.
+
     Raises:
         ValueError: not an unsigned-byte IDX file, a header cut short, data
             that do not match the header, or a file this user may not read.
@@ -317,18 +360,32 @@ def balanced_indices(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     Every class gets ``n // 10`` examples; the ``n % 10`` remaining ones go to
     classes drawn at random, so class counts differ by at most one.
 
+    Args:
+        y: the labels to sample from (0-9).
+        n: the sample size, in ``1 .. 10 * (size of the smallest class)``.
+        seed: the same seed gives the same sample in the same order.
+
+    Returns:
+        ``n`` distinct indices into ``y``, shuffled.
+
     Raises:
         ValueError: ``n`` is not in ``1 .. 10 * (size of the smallest class)``.
+
+    Example::
+
+        >>> y = np.arange(100) % 10
+        >>> np.bincount(y[balanced_indices(y, 12, seed=0)], minlength=10).tolist().count(2)
+        2
+        >>> balanced_indices(y, 101)
+        Traceback (most recent call last):
+        ...
+        ValueError: n must be an integer in 1..100, got 101
     """
     y = np.asarray(y)
     classes = np.arange(NUM_CLASSES)
     by_class = [np.flatnonzero(y == c) for c in classes]
     smallest = min(len(idx) for idx in by_class)
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or not 1 <= n <= NUM_CLASSES * smallest:
-        raise ValueError(
-            f"n must be an integer in 1..{NUM_CLASSES * smallest} for a class-balanced sample "
-            f"(the smallest class has {smallest} examples), got {n!r}"
-        )
+    check_int("n", n, maximum=NUM_CLASSES * smallest)  # ten times the smallest class: a class-balanced sample
     rng = np.random.default_rng(seed)
     counts = np.full(NUM_CLASSES, n // NUM_CLASSES)
     counts[rng.choice(NUM_CLASSES, size=n % NUM_CLASSES, replace=False)] += 1
@@ -357,6 +414,10 @@ def train_subset(
 
     Returns:
         ``(x, y)``, with class counts that differ by at most one.
+
+    Raises:
+        ValueError: ``n`` outside ``1..54210``, or the data as in :func:`load_mnist`.
+        FileNotFoundError: as in :func:`load_mnist`.
 
     Example::
 

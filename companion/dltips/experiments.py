@@ -51,6 +51,12 @@ class RunOptions:
         epochs: the number of epochs asked for with ``--epochs``, or ``None`` for the experiment's default.
         seed: seeds Python, NumPy and TensorFlow (``dltips.configure(seed=...)``).
         out: the folder that receives the figures and ``metrics.json``.
+
+    Example::
+
+        >>> from pathlib import Path
+        >>> RunOptions(quick=True, epochs=None, seed=0, out=Path("results")).quick
+        True
     """
 
     quick: bool = False
@@ -82,6 +88,12 @@ class ExperimentResult:
         figures: file stem → figure; each is saved as ``<out>/<stem>.png``.
         details: anything else worth keeping in ``metrics.json`` (per-epoch histories, settings).
         description: one line printed above the table (what was trained on what).
+
+    Example::
+
+        >>> result = ExperimentResult(metrics={"test accuracy": 0.97}, table=[{"model": "MLP", "errors": 300}])
+        >>> result.metrics["test accuracy"], result.table[0]["errors"]
+        (0.97, 300)
     """
 
     metrics: dict[str, float | int | str | None]
@@ -99,6 +111,11 @@ class Experiment:
         name: the name after ``dltips run``.
         summary: the line ``dltips list`` prints.
         target: ``"package.module:function"``, imported only when the experiment runs.
+
+    Example::
+
+        >>> registered()["baseline"].target
+        'dltips.baseline:command'
     """
 
     name: str
@@ -124,6 +141,15 @@ def register(name: str, summary: str, target: str) -> Experiment:
     Registering the same name again with the same target does nothing (a module
     may be reloaded); with another target it is an error.
 
+    Args:
+        name: the name after ``dltips run``: a lower-case word (letters, digits, ``-``).
+        summary: the line ``dltips list`` prints.
+        target: ``"package.module:function"``; the function takes a
+            :class:`RunOptions` and returns an :class:`ExperimentResult`.
+
+    Returns:
+        The registered :class:`Experiment`.
+
     Raises:
         ValueError: ``name`` is not a lower-case word, is registered with another
             target, or ``target`` is not of the form ``"module:function"``.
@@ -148,12 +174,32 @@ def register(name: str, summary: str, target: str) -> Experiment:
 
 
 def unregister(name: str) -> None:
-    """Forget the experiment ``name`` (for tests and examples)."""
+    """Forget the experiment ``name`` (for tests and examples); a name not registered is ignored.
+
+    Args:
+        name: the name given to :func:`register`.
+
+    Example::
+
+        >>> _ = register("scratch", "A throw-away experiment", "dltips.baseline:command")
+        >>> unregister("scratch")
+        >>> "scratch" in registered()
+        False
+    """
     _REGISTRY.pop(name, None)
 
 
 def registered() -> dict[str, Experiment]:
-    """Every registered experiment by name, the five techniques' included (their packages are imported, lazily)."""
+    """Every registered experiment by name, the five techniques' included (their packages are imported, lazily).
+
+    Returns:
+        Name → :class:`Experiment`, the baseline first, then the techniques in the book's order.
+
+    Example::
+
+        >>> list(registered())[:3]
+        ['baseline', 'regularization', 'schedules']
+    """
     for package in PACKAGES:
         importlib.import_module(package)
     # The book's order (the baseline, then the techniques as the chapters teach them), whatever was imported first.
@@ -162,7 +208,22 @@ def registered() -> dict[str, Experiment]:
 
 
 def figure_of(drawing: Any) -> matplotlib.figure.Figure:
-    """The figure of a plotting function's result (some return the figure, some the axes they drew on)."""
+    """The figure of a plotting function's result (some return the figure, some the axes they drew on).
+
+    Args:
+        drawing: a Matplotlib figure, or axes.
+
+    Returns:
+        The figure.
+
+    Example::
+
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
+        >>> figure_of(ax) is fig and figure_of(fig) is fig
+        True
+        >>> plt.close(fig)
+    """
     return getattr(drawing, "figure", drawing)
 
 
@@ -171,6 +232,12 @@ def jsonable(value: Any) -> Any:
 
     Strict JSON has neither NaN nor infinity; ``None`` (``null``) marks a number
     that does not exist, such as a diverged loss.
+
+    Args:
+        value: a number, array, mapping or sequence, nested in any way.
+
+    Returns:
+        The same structure, ready for ``json.dumps``.
 
     Example::
 

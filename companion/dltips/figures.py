@@ -23,6 +23,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from dltips.checks import check_int
+
 __all__ = ["plot_bars", "plot_history", "plot_series", "show_digits", "show_mistakes"]
 
 
@@ -43,8 +45,18 @@ def show_digits(
         columns: images per row.
         size: inches per image.
 
+    Returns:
+        The figure, ``columns`` images per row.
+
     Raises:
         ValueError: no images, or labels/predictions of another length than images.
+
+    Example::
+
+        >>> fig = show_digits(np.zeros((12, 28, 28)), labels=range(12), predictions=[0] * 12, columns=6)
+        >>> len(fig.axes), fig.axes[1].get_title()
+        (12, '1→0')
+        >>> plt.close(fig)
     """
     images = np.asarray(images)
     n = len(images)
@@ -53,8 +65,7 @@ def show_digits(
     for name, seq in (("labels", labels), ("predictions", predictions)):
         if seq is not None and len(seq) != n:
             raise ValueError(f"{name} must have one entry per image ({n}), got {len(seq)}")
-    if columns < 1:
-        raise ValueError(f"columns must be positive, got {columns!r}")
+    check_int("columns", columns)
     cols = min(columns, n)
     rows = int(np.ceil(n / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * 1.15 * rows), squeeze=False)
@@ -139,8 +150,26 @@ def plot_series(
 ) -> plt.Axes:
     """One line per entry of ``series`` (name → values), sharing the x values ``x`` (default ``0, 1, 2, …``).
 
+    Args:
+        series: name → values, one line each.
+        x: the shared x values; ``None`` is ``0, 1, 2, …``.
+        xlabel, ylabel, title: the axes' labels and title.
+        logy, logx: logarithmic axes.
+        marker: a Matplotlib marker for the points, or ``None`` for lines only.
+        ax: the axes to draw on; ``None`` makes a new figure.
+
+    Returns:
+        The axes drawn on.
+
     Raises:
         ValueError: no series, or a series whose length differs from ``x``.
+
+    Example::
+
+        >>> ax = plot_series({"train": [0.9, 0.5, 0.3], "test": [1.0, 0.7, 0.6]}, ylabel="loss")
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['train', 'test']
+        >>> plt.close(ax.figure)
     """
     if not series:
         raise ValueError("series must hold at least one named sequence")
@@ -253,8 +282,7 @@ def show_mistakes(
     images, labels = np.asarray(images), np.asarray(labels)
     if not predictions:
         raise ValueError("predictions must hold at least one model")
-    if isinstance(per_model, bool) or not isinstance(per_model, (int, np.integer)) or per_model < 1:
-        raise ValueError(f"per_model must be a positive integer, got {per_model!r}")
+    check_int("per_model", per_model)
     for name, seq in (("labels", labels), *((f"predictions[{k!r}]", v) for k, v in predictions.items())):
         if len(seq) != len(images):
             raise ValueError(f"{name} must have one entry per image ({len(images)}), got {len(seq)}")

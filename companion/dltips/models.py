@@ -25,7 +25,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from dltips.checks import check_rate
+from dltips.checks import check_int, check_rate, check_sizes
 
 __all__ = [
     "MNIST_SHAPE",
@@ -39,6 +39,7 @@ __all__ = [
     "steps_per_execution",
 ]
 
+#: The shape of one MNIST image, the default input shape of the builders.
 MNIST_SHAPE = (28, 28)
 
 
@@ -73,15 +74,25 @@ def mlp(
             dropout layers, so the same seed builds the same model.
         name: the model's name.
 
+    Returns:
+        An uncompiled functional model that outputs logits (its last layer is named ``"logits"``).
+
     Raises:
         ValueError: a hidden size or ``num_classes`` below 1, or a dropout rate
             outside ``[0, 1)``.
+
+    Example::
+
+        >>> model = mlp((128,), dropout=0.2, seed=0)
+        >>> model.count_params(), model.output.shape
+        (101770, (None, 10))
+        >>> mlp(dropout="0.5")
+        Traceback (most recent call last):
+        ...
+        ValueError: dropout must be a number in [0.0, 1.0), got '0.5'
     """
-    hidden = tuple(hidden)
-    if any(int(h) < 1 for h in hidden):
-        raise ValueError(f"hidden sizes must be positive integers, got {hidden!r}")
-    if num_classes < 1:
-        raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+    hidden = check_sizes("hidden", hidden)
+    check_int("num_classes", num_classes)
     dropout = check_rate("dropout", dropout)
     input_dropout = check_rate("input_dropout", input_dropout)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
@@ -119,15 +130,31 @@ def small_cnn(
 ) -> keras.Model:
     """A small convolutional network: per entry of ``filters``, a 3×3 ReLU convolution and 2×2 max-pooling.
 
+    Args:
+        filters: the number of filters of each convolution.
+        dense: the width of the dense layer before the logits.
+        dropout: dropout rate before the logits, in ``[0, 1)``.
+        input_shape: ``(28, 28)`` for images (a channel axis is added), or ``(h, w, c)``.
+        num_classes: size of the logits layer.
+        seed: seeds the initializers and the dropout layer.
+        name: the model's name.
+
+    Returns:
+        An uncompiled functional model that outputs logits.
+
     Raises:
         ValueError: a filter count, ``dense`` or ``num_classes`` below 1, or a
             dropout rate outside ``[0, 1)``.
+
+    Example::
+
+        >>> model = small_cnn((8,), dense=16, seed=0)
+        >>> model.output.shape
+        (None, 10)
     """
-    filters = tuple(filters)
-    if any(int(f) < 1 for f in filters) or dense < 1 or num_classes < 1:
-        raise ValueError(
-            f"filters, dense and num_classes must be positive, got {filters!r}, {dense!r}, {num_classes!r}"
-        )
+    filters = check_sizes("filters", filters)
+    check_int("dense", dense)
+    check_int("num_classes", num_classes)
     dropout = check_rate("dropout", dropout)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Reshape((*tuple(input_shape)[:2], 1))(inputs) if len(input_shape) == 2 else inputs
@@ -150,9 +177,19 @@ def compile_classifier(
 ) -> keras.Model:
     """Compile a logits model with sparse categorical cross-entropy and accuracy; returns the model.
 
+    Args:
+        model: a model that outputs logits.
+        optimizer: a Keras optimizer or its name.
+        **compile_kwargs: passed on to ``model.compile`` (``steps_per_execution``, for example).
+
+    Returns:
+        ``model``, compiled.
+
     Example::
 
         >>> model = compile_classifier(mlp(), keras.optimizers.SGD(0.1))
+        >>> model.compiled, model.loss.name
+        (True, 'sparse_categorical_crossentropy')
     """
     compile_kwargs.setdefault("loss", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     compile_kwargs.setdefault("metrics", ["accuracy"])
@@ -184,13 +221,20 @@ def steps_per_execution(examples: int, batch_size: int, *, cap: int = 64) -> int
         (16, 64, 1)
     """
     for name, value in (("examples", examples), ("batch_size", batch_size), ("cap", cap)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_int(name, value)
     return int(min(cap, -(-examples // batch_size)))
 
 
 def predict_labels(model: keras.Model, x: np.ndarray, *, batch_size: int = 1000) -> np.ndarray:
     """The arg-max class of ``model``'s output for each row of ``x``.
+
+    Args:
+        model: a classifier (logits or probabilities).
+        x: the inputs.
+        batch_size: examples per prediction batch.
+
+    Returns:
+        One integer label per row of ``x``.
 
     Example::
 
@@ -209,6 +253,12 @@ class Evaluation:
         accuracy: fraction classified correctly.
         errors: number misclassified (Hinton et al. report MNIST results as errors out of 10,000).
         examples: size of the set.
+
+    Example::
+
+        >>> evaluation = Evaluation(loss=0.09, accuracy=0.9719, errors=281, examples=10_000)
+        >>> evaluation.examples - evaluation.errors  # classified correctly
+        9719
     """
 
     loss: float

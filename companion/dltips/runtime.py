@@ -20,6 +20,10 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+from dltips.checks import check_int
+
+__all__ = ["PROGRESS_SETTING", "configure", "keras_progress", "progress", "progress_bar", "progress_enabled"]
+
 T = TypeVar("T")
 
 
@@ -35,12 +39,19 @@ def configure(seed: int | None = 0, *, quiet: bool = True, threads: int | None =
             to this many threads (must run before TensorFlow executes anything).
 
     Raises:
-        ValueError: if ``seed`` is negative or ``threads`` is not positive.
+        ValueError: if ``seed`` is not an integer >= 0 or ``threads`` not an integer >= 1.
+
+    Example::
+
+        >>> import numpy as np
+        >>> configure(seed=3); a = np.random.rand()
+        >>> configure(seed=3); a == np.random.rand()
+        True
     """
-    if seed is not None and seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-    if threads is not None and threads < 1:
-        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    if seed is not None:
+        check_int("seed", seed, minimum=0)
+    if threads is not None:
+        check_int("threads", threads)
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -105,12 +116,14 @@ def progress_enabled(enabled: bool = True) -> bool:
     Example::
 
         >>> import os
+        >>> before = os.environ.get("DLTIPS_PROGRESS")
         >>> os.environ["DLTIPS_PROGRESS"] = "0"
         >>> progress_enabled(True)
         False
-        >>> del os.environ["DLTIPS_PROGRESS"]
-        >>> progress_enabled(True)
-        True
+        >>> os.environ["DLTIPS_PROGRESS"] = "1"
+        >>> progress_enabled(True), progress_enabled(False)
+        (True, False)
+        >>> _ = os.environ.pop("DLTIPS_PROGRESS") if before is None else os.environ.update(DLTIPS_PROGRESS=before)
     """
     setting = os.environ.get(PROGRESS_SETTING, "").strip().lower()
     return bool(enabled) and setting not in ("0", "off", "false", "no")
@@ -132,6 +145,15 @@ def progress(
     experiment's ``progress=False``) shows nothing, and neither does any bar where
     ``DLTIPS_PROGRESS=0`` (see :func:`progress_enabled`).
 
+    Args:
+        items: what to iterate over (read into a list first, to count it).
+        desc: the bar's title.
+        label: names the item in progress, after the bar.
+        enabled: show the bar (see :func:`progress_enabled`).
+
+    Returns:
+        An iterator over ``items``, in order.
+
     Example::
 
         >>> [name for name in progress(["none", "L2"], "regularizers", enabled=False)]
@@ -151,6 +173,15 @@ def progress_bar(total: int, desc: str, *, unit: str = "run", enabled: bool = Tr
     The text bar (no notebook widget), so the rendered book shows it too. Use it
     as a context manager and call ``bar.update(n)``.
 
+    Args:
+        total: the number of steps.
+        desc: the bar's title.
+        unit: what a step is called.
+        enabled: show the bar (see :func:`progress_enabled`).
+
+    Returns:
+        A ``tqdm`` bar (disabled where no bar is shown).
+
     Example::
 
         >>> with progress_bar(3, "epochs", unit="epoch", enabled=False) as bar:
@@ -167,6 +198,13 @@ def keras_progress(desc: str, *, enabled: bool = True) -> list[Any]:
 
     Returns an empty list when ``enabled`` is false, so it can always be passed
     as ``model.fit(..., verbose=0, callbacks=keras_progress("teacher"))``.
+
+    Args:
+        desc: the bar's title.
+        enabled: show the bar (see :func:`progress_enabled`).
+
+    Returns:
+        A list of zero or one Keras callbacks.
 
     Example::
 

@@ -37,6 +37,13 @@ STYLES = ("markdown", "text")
 def format_value(value: Any, digits: int = 4) -> str:
     """One cell: ``n/a`` for ``None``/NaN, ``1,234`` for integers, ``digits`` significant digits for other numbers.
 
+    Args:
+        value: anything; numbers are formatted, other values shown with ``str``.
+        digits: significant digits of non-integer numbers.
+
+    Returns:
+        The cell's text.
+
     Example::
 
         >>> [format_value(v) for v in (None, float("nan"), 12345, 0.123456, 98765.4, "L2", True)]
@@ -75,6 +82,16 @@ def format_table(
         headers: the column names; taken from the rows when they are mappings.
         style: ``"markdown"`` or ``"text"`` (numbers right-aligned, text left-aligned).
         digits: significant digits of non-integer numbers.
+
+    Returns:
+        The table as one string, rows separated by newlines.
+
+    Example::
+
+        >>> print(format_table([{"model": "MLP", "errors": 1234, "accuracy": 0.87663}]))
+        | model | errors | accuracy |
+        | --- | ---: | ---: |
+        | MLP | 1,234 | 0.8766 |
 
     Raises:
         ValueError: an unknown ``style``, sequences without ``headers``, or a row

@@ -44,6 +44,12 @@ def race_settings(n: int) -> dict[int, dict[str, float | int]]:
     ``n`` (BGD)             0.5            50
     ======================  =============  ======
 
+    Args:
+        n: the number of training examples, an integer > 256.
+
+    Returns:
+        Batch size → ``{"learning_rate": η, "epochs": E}``, smallest batch first.
+
     Raises:
         ValueError: ``n`` not an integer > 256 (the whole set must be larger than the largest mini-batch).
 
@@ -72,6 +78,17 @@ class DescentRace:
         batch_sizes: display name → batch size.
         target_loss: the loss the "seconds to reach" column is measured at.
         settings: the arguments of the run.
+
+    Example::
+
+        >>> from dltips.descent import train_gradient_descent, valley_problem
+        >>> problem = valley_problem()
+        >>> mse = lambda y, p: 0.5 * keras.ops.mean((keras.ops.reshape(p, [-1]) - y) ** 2)
+        >>> history = train_gradient_descent(problem.model(), problem.x, problem.y, batch_size=40,
+        ...                                  learning_rate=0.5, epochs=2, loss=mse)
+        >>> race = DescentRace({"b = 40": history}, {"b = 40": 40}, target_loss=0.1)
+        >>> race.batch_sizes["b = 40"], len(race.runs["b = 40"].loss)
+        (40, 2)
     """
 
     runs: dict[str, DescentHistory]

@@ -48,6 +48,12 @@ class Tuning:
         momentum: ``μ`` (0 for plain gradient descent).
         rate: the factor by which the error shrinks per step in the slowest
             eigen-direction, ``max_i ρ_i``.
+
+    Example::
+
+        >>> tuning = Tuning(learning_rate=0.5, momentum=0.0, rate=0.5)
+        >>> tuning.rate ** 10  # the error left after ten steps, at worst
+        0.0009765625
     """
 
     learning_rate: float
@@ -129,6 +135,13 @@ def optimal_gradient_descent(lam_min: float, lam_max: float) -> Tuning:
     ``(κ − 1) / (κ + 1)`` with ``κ = λ_max / λ_min``. About ``κ/2`` steps divide
     the error by ``e``.
 
+    Args:
+        lam_min: the smallest curvature (Hessian eigenvalue), > 0.
+        lam_max: the largest, >= ``lam_min``.
+
+    Returns:
+        A :class:`Tuning` with ``momentum=0``.
+
     Raises:
         ValueError: a curvature that is not a finite number > 0, or ``lam_max < lam_min``.
 
@@ -149,6 +162,13 @@ def optimal_heavy_ball(lam_min: float, lam_max: float) -> Tuning:
     roots of every direction on the circle of radius ``√μ*``, so the worst
     factor is ``(√κ − 1) / (√κ + 1)``: about ``√κ/2`` steps divide the error by
     ``e``, ``√κ`` times fewer than gradient descent's best.
+
+    Args:
+        lam_min: the smallest curvature (Hessian eigenvalue), > 0.
+        lam_max: the largest, >= ``lam_min``.
+
+    Returns:
+        A :class:`Tuning`.
 
     Raises:
         ValueError: a curvature that is not a finite number > 0, or ``lam_max < lam_min``.

@@ -32,6 +32,18 @@ def half_squared_error(y_true: tf.Tensor, y_pred: tf.Tensor) -> tf.Tensor:
 
     ``y_pred`` of shape ``(batch, 1)`` and ``y_true`` of shape ``(batch,)`` are
     both flattened first (so they never broadcast into a matrix).
+
+    Args:
+        y_true: the targets, shape ``(batch,)`` or ``(batch, 1)``.
+        y_pred: the predictions, shape ``(batch, 1)`` or ``(batch,)``.
+
+    Returns:
+        A scalar tensor.
+
+    Example::
+
+        >>> float(half_squared_error(tf.constant([1.0, 3.0]), tf.constant([[2.0], [1.0]])))  # (1 + 4) / 4
+        1.25
     """
     y_pred = tf.reshape(y_pred, [-1])
     y_true = tf.cast(tf.reshape(y_true, [-1]), y_pred.dtype)
@@ -45,8 +57,22 @@ def ridge_model(num_features: int, *, lam: float, num_examples: int) -> keras.Mo
     as the loss; with ``batch_size=num_examples`` the objective is exactly
     ``J(w) = 1/(2m) Σ (h(x_i) − y_i)² + λ/(2m) Σ_j w_j²``. Weights start at zero.
 
+    Args:
+        num_features: the number of inputs (>= 1).
+        lam: the article's ``λ >= 0``.
+        num_examples: ``m``, the training-set size (>= 1) that ``λ`` is divided by.
+
+    Returns:
+        An uncompiled Keras model with one ``Dense(1)`` layer named ``"linear"``.
+
     Raises:
         ValueError: ``num_features`` or ``num_examples`` below 1, or ``lam < 0``.
+
+    Example::
+
+        >>> model = ridge_model(3, lam=2.0, num_examples=100)
+        >>> model.count_params(), float(model.get_layer("linear").kernel_regularizer.l2)  # λ/(2m)
+        (4, 0.01)
     """
     num_features = check_int("num_features", num_features)
     num_examples = check_int("num_examples", num_examples)
@@ -72,6 +98,14 @@ def ridge_closed_form(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndar
         [1ᵀX        m  ] [b] = [1ᵀy]
 
     solved in float64.
+
+    Args:
+        x: the inputs, shape ``(m, features)``.
+        y: the ``m`` targets.
+        lam: the article's ``λ >= 0``.
+
+    Returns:
+        ``(w, b)``: the weights (shape ``(features,)``) and the bias.
 
     Example::
 
@@ -99,6 +133,16 @@ def ridge_closed_form(x: np.ndarray, y: np.ndarray, lam: float) -> tuple[np.ndar
 def ridge_objective(w: np.ndarray, b: float, x: np.ndarray, y: np.ndarray, lam: float) -> float:
     """The article's ``J(w) = 1/(2m) Σ (x_i·w + b − y_i)² + λ/(2m) Σ_j w_j²``, in NumPy.
 
+    Args:
+        w: the weights, shape ``(features,)``.
+        b: the bias.
+        x: the inputs, shape ``(m, features)``.
+        y: the ``m`` targets.
+        lam: the article's ``λ >= 0``.
+
+    Returns:
+        ``J`` as a float.
+
     Raises:
         ValueError: ``b`` not a finite number, ``lam`` negative or not a finite number.
 
@@ -123,6 +167,18 @@ class ValleyProblem:
     the Hessian ``XᵀX/m`` is ill-conditioned: the loss is steep across the
     valley and nearly flat along it, the case where plain gradient descent
     zigzags and momentum helps. ``start`` lies up the valley, away from ``minimum``.
+
+    Args:
+        x: the inputs, shape ``(m, 2)``.
+        y: the ``m`` targets.
+        start: the initial weights, shape ``(2,)``.
+        minimum: the least-squares weights, shape ``(2,)``.
+
+    Example::
+
+        >>> problem = ValleyProblem(np.eye(2), np.array([1.0, 1.0]), np.zeros(2), np.ones(2))
+        >>> float(problem.loss(problem.start)), float(problem.loss(problem.minimum))
+        (0.5, 0.0)
     """
 
     x: np.ndarray
@@ -148,6 +204,13 @@ class ValleyProblem:
 
 def valley_problem(num_examples: int = 40, *, seed: int = 0) -> ValleyProblem:
     """A :class:`ValleyProblem`: Hessian eigenvalues about 1 and 0.04 (condition number about 25).
+
+    Args:
+        num_examples: ``m``, an integer >= 2.
+        seed: seeds the inputs, an integer >= 0.
+
+    Returns:
+        A :class:`ValleyProblem`.
 
     Raises:
         ValueError: ``num_examples`` not an integer >= 2, ``seed`` not an integer >= 0.

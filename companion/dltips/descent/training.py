@@ -52,6 +52,13 @@ _EVAL_CHUNK = 10_000  # examples per forward pass when evaluating the whole set
 class DescentHistory:
     """What :func:`train_gradient_descent` measured, per update, per epoch and at evaluations.
 
+    Attributes:
+        batch_size, num_examples, updates_per_epoch: the run's shape.
+        learning_rate, momentum, nesterov: its update rule.
+        compile_seconds: tracing and the warm-up update (not in ``seconds``).
+        loss, examples_seen, seconds, epoch_loss, epoch_seconds, eval_updates,
+            eval_examples, eval_seconds, eval_loss, weights: the arrays below.
+
     Per update (one entry per update, in order):
         ``loss``: the objective on that update's batch (mean loss over the batch
         plus any weight penalty), at the weights *before* the update;
@@ -72,6 +79,17 @@ class DescentHistory:
     update and one throw-away warm-up update, whose effect is undone.
     ``weights`` holds the flattened trainable weights before the first update
     and after every update, when asked for with ``record_weights=True``.
+
+    Example::
+
+        >>> from dltips.descent.problems import half_squared_error, ridge_model
+        >>> x, y = np.eye(4, 2, dtype="float32"), np.array([1.0, 2.0, 0.0, 0.0], "float32")
+        >>> history = train_gradient_descent(ridge_model(2, lam=0.0, num_examples=4), x, y, batch_size=2,
+        ...                                  learning_rate=0.5, epochs=3, loss=half_squared_error)
+        >>> history.updates_per_epoch, len(history.loss), history.eval_updates.tolist()
+        (2, 6, [0, 2, 4, 6])
+        >>> history.loss_after_epochs(3) < history.loss_after_epochs(0)
+        True
     """
 
     batch_size: int
@@ -143,6 +161,16 @@ def epoch_batches(
     batch (its gradient is the mean over its own examples), as ``model.fit``
     does. Every example is thus used exactly once per epoch.
 
+    Args:
+        num_examples: the training-set size (>= 1).
+        batch_size: examples per batch (>= 1).
+        epoch: the epoch's number (>= 0), which picks its permutation.
+        seed: seeds the permutations (>= 0).
+        shuffle: draw a permutation; otherwise keep the order ``0..n-1``.
+
+    Returns:
+        One index array per batch, ``ceil(num_examples / batch_size)`` in all.
+
     Raises:
         ValueError: ``num_examples`` or ``batch_size`` not an integer >= 1, ``epoch``
             or ``seed`` not an integer >= 0.
@@ -181,8 +209,8 @@ def _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at,
     if eval_at is not None:
         iterable = not isinstance(eval_at, (str, bytes)) and hasattr(eval_at, "__iter__")
         points = list(eval_at) if iterable else [eval_at]
-        if not all(_is_int(p) and p >= 1 for p in points):
-            raise ValueError(f"eval_at must be a positive integer or a collection of positive integers, got {eval_at!r}")
+        for point in points:
+            check_int("eval_at", point)
     _check_finite_inputs(x, y)
 
 
@@ -269,6 +297,16 @@ def train_gradient_descent(
             ``batch_size`` outside ``1..len(x)``, ``learning_rate <= 0``, ``momentum``
             outside ``[0, 1]``, NaN in ``x`` or ``y``, labels outside the model's classes, ``epochs < 1``,
             a non-positive ``eval_at`` or a ``seed`` that is not an integer >= 0.
+
+    Example::
+
+        >>> from dltips.descent.problems import valley_problem
+        >>> problem = valley_problem()
+        >>> mse = lambda y, p: 0.5 * keras.ops.mean((keras.ops.reshape(p, [-1]) - y) ** 2)
+        >>> history = train_gradient_descent(problem.model(), problem.x, problem.y, batch_size=8,
+        ...                                  learning_rate=0.5, epochs=2, momentum=0.9, loss=mse)
+        >>> len(history.loss), bool(history.eval_loss[-1] < history.eval_loss[0])
+        (10, True)
     """
     _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, eval_at, seed)
     loss_fn = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -434,11 +472,24 @@ def train_with_keras_sgd(
     keeps the last partial batch too), so that from the same initial weights
     both functions should end with the same weights up to float rounding.
 
+    Args:
+        model: a built Keras model, compiled here and trained in place.
+        x, y, batch_size, learning_rate, epochs, momentum, nesterov, shuffle, seed, loss:
+            as in :func:`train_gradient_descent`.
+
     Returns:
         The number of updates Keras made (``optimizer.iterations``).
 
     Raises:
         ValueError: the arguments :func:`train_gradient_descent` refuses, before training.
+
+    Example::
+
+        >>> from dltips.descent.problems import half_squared_error, ridge_model
+        >>> x, y = np.eye(4, 2, dtype="float32"), np.array([1.0, 2.0, 0.0, 0.0], "float32")
+        >>> train_with_keras_sgd(ridge_model(2, lam=0.0, num_examples=4), x, y, batch_size=3,
+        ...                      learning_rate=0.5, epochs=2, loss=half_squared_error)  # 2 batches per epoch
+        4
     """
     _check_arguments(x, y, batch_size, learning_rate, epochs, momentum, None, seed)
     model.compile(

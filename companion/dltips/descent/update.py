@@ -32,7 +32,19 @@ LossFn = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]  # loss(y_true, y_pred) -> 
 
 
 def make_velocities(variables: Sequence[tf.Variable]) -> list[tf.Variable]:
-    """One zero-initialized velocity (the momentum buffer ``v``) per variable."""
+    """One zero-initialized velocity (the momentum buffer ``v``) per variable.
+
+    Args:
+        variables: the variables the velocities go with (``model.trainable_variables``).
+
+    Returns:
+        One non-trainable ``tf.Variable`` of zeros per variable, of its shape.
+
+    Example::
+
+        >>> [v.numpy().tolist() for v in make_velocities([tf.Variable([1.0, 2.0])])]
+        [[0.0, 0.0]]
+    """
     return [tf.Variable(tf.zeros_like(w), trainable=False, name="velocity") for w in variables]
 
 
@@ -107,7 +119,22 @@ def _check_update(variables, gradients, velocities, learning_rate, momentum) -> 
 
 
 def penalty(model: keras.Model) -> tf.Tensor:
-    """The sum of the model's weight penalties (``kernel_regularizer=...``), part of the objective ``J(w)``; 0 without any."""
+    """The sum of the model's weight penalties (``kernel_regularizer=...``), part of the objective ``J(w)``; 0 without any.
+
+    Args:
+        model: a built Keras model.
+
+    Returns:
+        A scalar tensor.
+
+    Example::
+
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(
+        ...     1, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.5))])
+        >>> _ = model(tf.zeros((1, 2)))
+        >>> float(penalty(model))  # 0.5 · (1² + 1²)
+        1.0
+    """
     return tf.add_n(model.losses) if model.losses else tf.constant(0.0)
 
 
@@ -119,6 +146,23 @@ def objective_and_gradients(
     The objective is ``loss_fn(y_batch, model(x_batch))``, a mean over the
     batch, plus the model's weight penalties (``model.losses``), the same
     quantity ``model.fit`` differentiates. Works eagerly and inside ``tf.function``.
+
+    Args:
+        model: a built Keras model.
+        loss_fn: ``loss(y_true, y_pred) -> scalar``, a mean over the batch.
+        x_batch, y_batch: one batch of inputs and targets.
+
+    Returns:
+        The objective (a scalar tensor) and one gradient per trainable variable.
+
+    Example::
+
+        >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False,
+        ...                                                                 kernel_initializer="ones")])
+        >>> loss, [g] = objective_and_gradients(model, keras.losses.MeanSquaredError(),
+        ...                                     tf.constant([[2.0]]), tf.constant([[0.0]]))
+        >>> float(loss), float(g[0, 0])  # (2w)² at w = 1, and its derivative 8w
+        (4.0, 8.0)
     """
     with tf.GradientTape() as tape:
         predictions = model(x_batch, training=True)
@@ -143,6 +187,18 @@ def gradient_descent_step(
     of the batch's mean loss plus the weight penalties
     (:func:`objective_and_gradients`), then the update
     (:func:`apply_sgd_update`). Works eagerly and inside ``tf.function``.
+
+    Args:
+        model: a built Keras model, updated in place.
+        loss_fn: ``loss(y_true, y_pred) -> scalar``, a mean over the batch.
+        x_batch, y_batch: one batch of inputs and targets.
+        velocities: one per trainable variable (:func:`make_velocities`) when ``momentum > 0``.
+        learning_rate: ``η > 0`` (a tensor inside ``tf.function``).
+        momentum: ``μ`` in ``[0, 1]``.
+        nesterov: use Nesterov momentum.
+
+    Returns:
+        The batch's objective before the update, a scalar tensor.
 
     Raises:
         ValueError: a ``momentum`` outside ``[0, 1]`` or a ``learning_rate`` that

@@ -113,6 +113,12 @@ def recorded(name: str) -> dict[str, Any]:
 def is_figure(entry: Any) -> bool:
     """Whether a recorded entry is a figure (it has a ``value`` and a ``unit``).
 
+    Args:
+        entry: one entry of a recording.
+
+    Returns:
+        ``True`` for a mapping with a ``value`` and a ``unit``.
+
     Example::
 
         >>> is_figure({"value": 1.2, "unit": "s", "n": 3}), is_figure({"examples_per_round": 4096})
@@ -123,6 +129,12 @@ def is_figure(entry: Any) -> bool:
 
 def is_calibration(fig: Any) -> bool:
     """Whether a figure is a calibration race: one path raced against itself, whose ratio must come out even.
+
+    Args:
+        fig: a recorded figure (see :func:`is_figure`).
+
+    Returns:
+        ``True`` when its ``role`` is ``"calibration"``.
 
     Example::
 

@@ -61,22 +61,6 @@ __all__ = [
 TensorLike = Any  # a NumPy array, a tf.Tensor or a keras.Variable
 
 
-def _check_lambda(value: float, name: str) -> float:
-    return check_number(name, value, low=0.0)
-
-
-def _check_rate(rate: float) -> float:
-    return check_rate("rate", rate)
-
-
-def _check_positive(value: float, name: str) -> float:
-    return check_number(name, value, low=0.0, low_open=True)
-
-
-def _check_count(value: int, name: str) -> int:
-    return check_int(name, value, minimum=1)
-
-
 def _weight_list(weights: TensorLike | Sequence[TensorLike]) -> list[TensorLike]:
     ws = list(weights) if isinstance(weights, (list, tuple)) else [weights]
     if not ws:
@@ -96,6 +80,13 @@ def l1_penalty(
     Its gradient ``λ · sign(w)`` has the same size for every weight, however
     small, so L1 drives weights all the way to zero (sparsity) (Tibshirani, 1996).
 
+    Args:
+        weights: one tensor or a list of tensors (the kernels).
+        lam: ``λ >= 0``.
+
+    Returns:
+        A scalar tensor.
+
     Raises:
         ValueError: ``lam`` negative or not finite, or ``weights`` an empty list.
 
@@ -104,7 +95,7 @@ def l1_penalty(
         >>> float(l1_penalty(np.array([1.0, -2.0], "float32"), 0.5))
         1.5
     """
-    lam = _check_lambda(lam, "lam")
+    lam = check_number("lam", lam, low=0.0)
     return lam * sum(ops.sum(ops.absolute(w)) for w in _weight_list(weights))
 
 
@@ -120,6 +111,13 @@ def l2_penalty(
 
     The article's form ``λ_a/(2m) · Σw²`` is ``l2_penalty(w, article_to_keras_lambda(λ_a, m))``.
 
+    Args:
+        weights: one tensor or a list of tensors (the kernels).
+        lam: ``λ >= 0``.
+
+    Returns:
+        A scalar tensor.
+
     Raises:
         ValueError: ``lam`` negative or not finite, or ``weights`` an empty list.
 
@@ -128,7 +126,7 @@ def l2_penalty(
         >>> float(l2_penalty(np.array([1.0, -2.0], "float32"), 0.5))
         2.5
     """
-    lam = _check_lambda(lam, "lam")
+    lam = check_number("lam", lam, low=0.0)
     return lam * sum(ops.sum(ops.square(w)) for w in _weight_list(weights))
 
 
@@ -139,6 +137,14 @@ def elastic_net_penalty(
 
     Equals ``keras.regularizers.L1L2(l1=l1, l2=l2)`` summed over the tensors.
 
+    Args:
+        weights: one tensor or a list of tensors (the kernels).
+        l1: ``λ1 >= 0``.
+        l2: ``λ2 >= 0``.
+
+    Returns:
+        A scalar tensor.
+
     Raises:
         ValueError: ``l1`` or ``l2`` negative or not finite, or ``weights`` an empty list.
 
@@ -147,8 +153,8 @@ def elastic_net_penalty(
         >>> float(elastic_net_penalty(np.array([1.0, -2.0], "float32"), l1=0.5, l2=0.5))
         4.0
     """
-    l1 = _check_lambda(l1, "l1")
-    l2 = _check_lambda(l2, "l2")
+    l1 = check_number("l1", l1, low=0.0)
+    l2 = check_number("l2", l2, low=0.0)
     return l1_penalty(weights, l1) + l2_penalty(weights, l2)
 
 
@@ -158,6 +164,13 @@ def article_to_keras_lambda(lam: float, m: int) -> float:
     ``CE`` is the mean loss over ``m`` examples, which is also what Keras
     minimizes, so the two objectives agree when ``λ_keras = λ_article / (2m)``.
 
+    Args:
+        lam: the article's ``λ >= 0``.
+        m: the number of training examples (>= 1).
+
+    Returns:
+        Keras's coefficient ``λ / (2m)``.
+
     Raises:
         ValueError: ``lam`` negative or ``m`` not a positive integer.
 
@@ -166,13 +179,20 @@ def article_to_keras_lambda(lam: float, m: int) -> float:
         >>> article_to_keras_lambda(2.0, m=1000)
         0.001
     """
-    lam = _check_lambda(lam, "lam")
-    m = _check_count(m, "m")
+    lam = check_number("lam", lam, low=0.0)
+    m = check_int("m", m, minimum=1)
     return lam / (2 * m)
 
 
 def keras_to_article_lambda(lam: float, m: int) -> float:
     """The inverse of :func:`article_to_keras_lambda`: ``λ_article = 2m · λ_keras``.
+
+    Args:
+        lam: Keras's ``L2`` coefficient (>= 0).
+        m: the number of training examples (>= 1).
+
+    Returns:
+        The article's ``λ``.
 
     Raises:
         ValueError: ``lam`` negative or ``m`` not a positive integer.
@@ -182,8 +202,8 @@ def keras_to_article_lambda(lam: float, m: int) -> float:
         >>> keras_to_article_lambda(0.001, m=1000)
         2.0
     """
-    lam = _check_lambda(lam, "lam")
-    m = _check_count(m, "m")
+    lam = check_number("lam", lam, low=0.0)
+    m = check_int("m", m, minimum=1)
     return 2 * m * lam
 
 
@@ -215,7 +235,7 @@ def dropout(
         >>> sorted(set(np.asarray(y).ravel().tolist())) in ([0.0, 2.0], [0.0], [2.0])
         True
     """
-    rate = _check_rate(rate)
+    rate = check_rate("rate", rate)
     if seed is not None:
         check_int("seed", seed, minimum=-(2**63))
     x = ops.convert_to_tensor(x)
@@ -235,6 +255,12 @@ def l2_to_weight_decay(lam: float) -> float:
     Keras's decay step is ``w ← w − η·weight_decay·w``; the gradient of
     ``λ·Σw²`` is ``2λw``, hence the factor 2.
 
+    Args:
+        lam: the ``L2`` coefficient (>= 0).
+
+    Returns:
+        ``2 · lam``.
+
     Raises:
         ValueError: ``lam`` negative or not finite.
 
@@ -243,7 +269,7 @@ def l2_to_weight_decay(lam: float) -> float:
         >>> l2_to_weight_decay(0.005)
         0.01
     """
-    return 2.0 * _check_lambda(lam, "lam")
+    return 2.0 * check_number("lam", lam, low=0.0)
 
 
 def sgd_step_l2(
@@ -253,11 +279,25 @@ def sgd_step_l2(
 
     ``grad`` is ``∇L``, the gradient of the data loss alone.
 
+    Args:
+        weights: ``w``.
+        grad: ``∇L``, the gradient of the data loss at ``w``.
+        learning_rate: ``η > 0``.
+        lam: ``λ >= 0``.
+
+    Returns:
+        The new weights.
+
     Raises:
         ValueError: ``learning_rate`` not positive, or ``lam`` negative.
+
+    Example::
+
+        >>> np.asarray(sgd_step_l2(np.array([1.0, -2.0]), np.array([0.5, 0.5]), 0.1, lam=0.5)).tolist()
+        [0.85, -1.85]
     """
-    eta = _check_positive(learning_rate, "learning_rate")
-    lam = _check_lambda(lam, "lam")
+    eta = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    lam = check_number("lam", lam, low=0.0)
     w, g = ops.convert_to_tensor(weights), ops.convert_to_tensor(grad)
     return w - eta * (g + 2.0 * lam * w)
 
@@ -271,11 +311,27 @@ def sgd_step_weight_decay(
     :func:`sgd_step_l2` exactly (up to float rounding). Keras's
     ``SGD(weight_decay=decay)`` performs the same update.
 
+    Args:
+        weights: ``w``.
+        grad: ``∇L``, the gradient of the data loss at ``w``.
+        learning_rate: ``η > 0``.
+        decay: the decay rate (>= 0).
+
+    Returns:
+        The new weights.
+
     Raises:
         ValueError: ``learning_rate`` not positive, or ``decay`` negative.
+
+    Example::
+
+        >>> w, g = np.array([1.0, -2.0]), np.array([0.5, 0.5])
+        >>> bool(np.allclose(sgd_step_weight_decay(w, g, 0.1, decay=l2_to_weight_decay(0.5)),
+        ...                  sgd_step_l2(w, g, 0.1, lam=0.5)))
+        True
     """
-    eta = _check_positive(learning_rate, "learning_rate")
-    decay = _check_lambda(decay, "decay")
+    eta = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
+    decay = check_number("decay", decay, low=0.0)
     w, g = ops.convert_to_tensor(weights), ops.convert_to_tensor(grad)
     return (1.0 - eta * decay) * w - eta * g
 
@@ -305,6 +361,18 @@ def keras_l2_vs_weight_decay(
     penalty's gradient ``2λw`` in its velocity but applies the decay to the
     weights directly), the two differ.
 
+    Args:
+        lam: the ``L2`` coefficient (>= 0).
+        learning_rate: SGD's ``η > 0``.
+        momentum: SGD's momentum, in ``[0, 1)``.
+        exclude_bias: exclude the biases from the weight decay.
+        steps: updates (>= 1).
+        batch_size: examples per update (>= 1).
+        seed: seeds the data and the initial weights (an integer >= 0).
+
+    Returns:
+        The largest absolute difference between the two trainings' weights.
+
     Raises:
         ValueError: ``lam`` negative, ``learning_rate`` not positive,
             ``momentum`` outside ``[0, 1)``, ``steps`` or ``batch_size`` not a
@@ -317,11 +385,11 @@ def keras_l2_vs_weight_decay(
         >>> keras_l2_vs_weight_decay(1e-2, exclude_bias=False) > 1e-4
         True
     """
-    lam = _check_lambda(lam, "lam")
-    learning_rate = _check_positive(learning_rate, "learning_rate")
+    lam = check_number("lam", lam, low=0.0)
+    learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     momentum = check_number("momentum", momentum, low=0.0, high=1.0)
-    steps = _check_count(steps, "steps")
-    batch_size = _check_count(batch_size, "batch_size")
+    steps = check_int("steps", steps, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
     check_int("seed", seed, minimum=0)
     rng = np.random.default_rng(seed)
     x = rng.random((steps * batch_size, 20), dtype=np.float32)

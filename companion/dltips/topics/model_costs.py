@@ -30,11 +30,28 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dltips import costs, models, runtime
+from dltips.checks import check_int, check_number
+
+__all__ = ["ModelCost", "measure_models", "plot_model_costs"]
 
 
 @dataclass(frozen=True)
 class ModelCost:
-    """One model's costs, and the test accuracy after its timed epoch."""
+    """One model's costs, and the test accuracy after its timed epoch (:func:`measure_models`).
+
+    Args:
+        name: the model's name in the comparison.
+        params: its parameter count.
+        multiply_adds: multiply-adds per example of one forward pass.
+        timing: the :class:`dltips.costs.EpochTiming` of its timed epoch.
+        test_accuracy: accuracy on the test set after that epoch.
+
+    Example::
+
+        >>> from dltips import costs
+        >>> ModelCost("MLP", 101770, 101632, costs.EpochTiming(2.0, 1.4, 157, 10000), 0.9).timing.steps
+        157
+    """
 
     name: str
     params: int
@@ -73,11 +90,19 @@ def measure_models(
     Raises:
         ValueError: no builders, a non-positive learning rate, or a bad
             ``batch_size`` (see :func:`dltips.costs.time_per_epoch`).
+
+    Example::
+
+        >>> from dltips import models
+        >>> x, y = np.zeros((64, 28, 28), "float32"), np.arange(64) % 10
+        >>> [cost] = measure_models({"linear": lambda: models.mlp((), seed=0)}, x, y, x, y, progress=False)
+        >>> cost.params, cost.timing.steps
+        (7850, 1)
     """
     if not builders:
         raise ValueError("builders must name at least one model")
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    check_int("batch_size", batch_size)
+    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     results = []
     for name in runtime.progress(builders, "timing", enabled=progress):
         keras.utils.set_random_seed(seed)
@@ -94,6 +119,12 @@ def plot_model_costs(results: Sequence[ModelCost]) -> Figure:
     Parameters and multiply-adds span orders of magnitude, so their axes are
     logarithmic; time and accuracy are drawn from zero. Each bar is labelled
     with its value.
+
+    Args:
+        results: the :class:`ModelCost` list of :func:`measure_models`.
+
+    Returns:
+        The figure, one panel per cost.
 
     Raises:
         ValueError: ``results`` is empty.

@@ -44,18 +44,39 @@ import keras
 import numpy as np
 
 from dltips import models, runtime
+from dltips.checks import check_int, check_number, check_rate
+
+__all__ = [
+    "AdamState",
+    "LionState",
+    "OptimizerRun",
+    "RMSpropState",
+    "adam_update",
+    "compare_optimizers",
+    "lion_update",
+    "rmsprop_update",
+]
 
 
 def _check_hyperparameters(learning_rate: float, **betas: float) -> None:
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    # A learning rate and its decay rates, checked together before any update.
+    check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     for name, value in betas.items():
-        if not 0.0 <= value < 1.0:
-            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
+        check_rate(name, value)
 
 
 class RMSpropState(NamedTuple):
-    """RMSprop's state: the running mean of squared gradients, per variable."""
+    """RMSprop's state: the running mean of squared gradients, per variable.
+
+    Args:
+        velocity: the running mean ``v`` of ``g²``, shaped like the weights.
+
+    Example::
+
+        >>> _, state = rmsprop_update(np.array([1.0]), np.array([2.0]))
+        >>> state.velocity
+        array([0.4])
+    """
     velocity: np.ndarray  # running mean of g²
 
 
@@ -70,10 +91,27 @@ def rmsprop_update(
 ) -> tuple[np.ndarray, RMSpropState]:
     """One RMSprop step: ``v ← ρ v + (1 − ρ) g²``, ``w ← w − η g / sqrt(v + ε)``.
 
-    ``state=None`` starts from ``v = 0``. Returns the new weights and state.
+    ``state=None`` starts from ``v = 0``.
+
+    Args:
+        w: the weights.
+        g: their gradient.
+        state: the previous :class:`RMSpropState`, or ``None`` for the first step.
+        learning_rate: ``η > 0``.
+        rho: the decay of the running mean, in ``[0, 1)``.
+        epsilon: added to ``v`` under the square root, for stability.
+
+    Returns:
+        The new weights and the new :class:`RMSpropState`.
 
     Raises:
         ValueError: ``learning_rate`` not positive or ``rho`` outside ``[0, 1)``.
+
+    Example::
+
+        >>> w, state = rmsprop_update(np.array([1.0]), np.array([2.0]), learning_rate=0.1)
+        >>> np.round(w, 4)
+        array([0.6838])
     """
     _check_hyperparameters(learning_rate, rho=rho)
     velocity = np.zeros_like(w) if state is None else state.velocity
@@ -83,7 +121,18 @@ def rmsprop_update(
 
 
 class AdamState(NamedTuple):
-    """Adam's state: first and second moment estimates and the step count."""
+    """Adam's state: first and second moment estimates and the step count.
+
+    Args:
+        m: the running mean of ``g``.
+        v: the running mean of ``g²``.
+        t: the number of updates made so far.
+
+    Example::
+
+        >>> adam_update(np.array([1.0]), np.array([2.0]))[1].t
+        1
+    """
     m: np.ndarray  # running mean of g
     v: np.ndarray  # running mean of g²
     t: int  # updates made so far
@@ -109,13 +158,30 @@ def adam_update(
     ``η`` here is the learning rate, as in Keras and PyTorch; Loshchilov and
     Hutter scale ``λ`` by the schedule multiplier only.
 
+    Args:
+        w: the weights.
+        g: their gradient.
+        state: the previous :class:`AdamState`, or ``None`` for the first step.
+        learning_rate: ``η > 0``.
+        beta_1, beta_2: the decays of the two moment estimates, in ``[0, 1)``.
+        epsilon: added to ``sqrt(v)``, for stability.
+        weight_decay: AdamW's ``λ >= 0``; 0 is plain Adam.
+
+    Returns:
+        The new weights and the new :class:`AdamState`.
+
     Raises:
         ValueError: ``learning_rate`` not positive, a beta outside ``[0, 1)``,
             or a negative ``weight_decay``.
+
+    Example::
+
+        >>> w, _ = adam_update(np.array([1.0, -2.0]), np.array([2.0, -4.0]), learning_rate=0.1)
+        >>> np.round(w, 3)  # the first step moves every weight by about η
+        array([ 0.9, -1.9])
     """
     _check_hyperparameters(learning_rate, beta_1=beta_1, beta_2=beta_2)
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    check_number("weight_decay", weight_decay, low=0.0)
     if state is None:
         state = AdamState(np.zeros_like(w), np.zeros_like(w), 0)
     m, v, t = state
@@ -128,7 +194,16 @@ def adam_update(
 
 
 class LionState(NamedTuple):
-    """Lion's state: the momentum, per variable."""
+    """Lion's state: the momentum, per variable.
+
+    Args:
+        m: the momentum, a running mean of ``g`` with rate ``β₂``.
+
+    Example::
+
+        >>> lion_update(np.array([1.0]), np.array([2.0]))[1].m
+        array([0.02])
+    """
     m: np.ndarray  # momentum: running mean of g with rate β₂
 
 
@@ -153,13 +228,30 @@ def lion_update(
     3-10 times smaller than AdamW's (Chen et al., 2023); the default here is
     ``1e-4`` (Keras's ``Lion`` defaults to ``1e-3``).
 
+    Args:
+        w: the weights.
+        g: their gradient.
+        state: the previous :class:`LionState`, or ``None`` for the first step.
+        learning_rate: ``η > 0``.
+        beta_1: the interpolation between momentum and gradient in the step, in ``[0, 1)``.
+        beta_2: the decay of the momentum, in ``[0, 1)``.
+        weight_decay: ``λ >= 0``.
+
+    Returns:
+        The new weights and the new :class:`LionState`.
+
     Raises:
         ValueError: ``learning_rate`` not positive, a beta outside ``[0, 1)``,
             or a negative ``weight_decay``.
+
+    Example::
+
+        >>> w, _ = lion_update(np.array([1.0, -2.0]), np.array([0.5, -3.0]), learning_rate=0.1)
+        >>> w
+        array([ 0.9, -1.9])
     """
     _check_hyperparameters(learning_rate, beta_1=beta_1, beta_2=beta_2)
-    if weight_decay < 0:
-        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    check_number("weight_decay", weight_decay, low=0.0)
     m = np.zeros_like(w) if state is None else state.m
     w = w - learning_rate * weight_decay * w
     w = w - learning_rate * np.sign(beta_1 * m + (1 - beta_1) * g)
@@ -173,6 +265,18 @@ class OptimizerRun:
     ``train_loss`` holds the loss on the whole training set before training and
     after each epoch; ``seconds`` is the wall time of training and of those
     measurements; ``model`` is the trained model.
+
+    Args:
+        train_loss: the training loss before training and after each epoch.
+        test_accuracy: accuracy on the test set after training.
+        seconds: wall time of training and the measurements.
+        model: the trained model.
+
+    Example::
+
+        >>> run = OptimizerRun([2.3, 0.4, 0.3], 0.91, 4.2, model=None)
+        >>> len(run.train_loss) - 1  # epochs
+        2
     """
 
     train_loss: list[float]
@@ -212,11 +316,19 @@ def compare_optimizers(
 
     Raises:
         ValueError: no optimizers, or ``epochs``/``batch_size`` below 1.
+
+    Example::
+
+        >>> x, y = np.zeros((32, 28, 28), "float32"), np.arange(32) % 10
+        >>> runs = compare_optimizers({"Adam": lambda: keras.optimizers.Adam(1e-3)}, x, y, x, y,
+        ...                           hidden=(8,), epochs=1, batch_size=32, progress=False)
+        >>> len(runs["Adam"].train_loss)
+        2
     """
     if not optimizers:
         raise ValueError("optimizers must name at least one optimizer factory")
-    if epochs < 1 or batch_size < 1:
-        raise ValueError(f"epochs and batch_size must be positive, got {epochs!r} and {batch_size!r}")
+    check_int("epochs", epochs)
+    check_int("batch_size", batch_size)
     runs = {}
     for name in runtime.progress(optimizers, "optimizers", enabled=progress):
         keras.utils.set_random_seed(seed)  # same batch order for every optimizer

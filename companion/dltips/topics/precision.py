@@ -40,7 +40,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dltips import costs, models, runtime
+from dltips.checks import check_int
 
+__all__ = ["POLICIES", "PolicyRun", "compare_policies", "dtype_policy", "plot_policies"]
+
+#: The Keras dtype policies the book compares: full precision, and the two mixed ones.
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
@@ -57,8 +61,22 @@ def dtype_policy(policy: str) -> Iterator[None]:
     model built afterwards, which is why the book only ever sets it through
     this context manager.
 
+    Args:
+        policy: one of :data:`POLICIES`.
+
+    Returns:
+        A context manager; inside it, new layers compute under ``policy``.
+
     Raises:
         ValueError: ``policy`` is not one of ``POLICIES``.
+
+    Example::
+
+        >>> with dtype_policy("mixed_bfloat16"):
+        ...     keras.layers.Dense(2).compute_dtype
+        'bfloat16'
+        >>> keras.layers.Dense(2).compute_dtype
+        'float32'
     """
     _check_policy(policy)
     previous = keras.config.dtype_policy()
@@ -71,7 +89,22 @@ def dtype_policy(policy: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class PolicyRun:
-    """One model trained under one dtype policy."""
+    """One model trained under one dtype policy (:func:`compare_policies`).
+
+    Args:
+        policy: the policy's name.
+        compute_dtype, variable_dtype: the dtypes of the first layer with weights.
+        loss_scaling: whether Keras wrapped the optimizer in a ``LossScaleOptimizer``.
+        timing: the :class:`dltips.costs.EpochTiming` of the timed epochs.
+        test_accuracy: accuracy on the test set after training.
+
+    Example::
+
+        >>> from dltips import costs
+        >>> PolicyRun("mixed_float16", "float16", "float32", True, costs.EpochTiming(3.0, 2.5, 94, 6000),
+        ...           0.92).loss_scaling
+        True
+    """
 
     policy: str
     compute_dtype: str
@@ -101,11 +134,35 @@ def compare_policies(
     for the layer that feeds the softmax and the loss; only the hidden
     computations change.
 
+    Args:
+        policies: the policies to compare, each one of :data:`POLICIES`.
+        build: returns a fresh, uncompiled logits model.
+        x, y: the training data of the timed epochs.
+        x_test, y_test: the data the accuracy is measured on.
+        batch_size: examples per update (>= 1).
+        epochs: timed epochs per policy (>= 1).
+        seed: set before each model is built and trained.
+        progress: show a progress bar over the policies.
+
+    Returns:
+        One :class:`PolicyRun` per policy, in the order given.
+
     Raises:
-        ValueError: an unknown policy (checked before any training).
+        ValueError: an unknown policy, or ``batch_size`` or ``epochs`` below 1
+            (checked before any training).
+
+    Example::
+
+        >>> x, y = np.zeros((64, 28, 28), "float32"), np.arange(64) % 10
+        >>> [run] = compare_policies(["mixed_bfloat16"], lambda: models.mlp((8,), seed=0), x, y, x, y,
+        ...                          epochs=1, progress=False)
+        >>> run.compute_dtype, run.variable_dtype
+        ('bfloat16', 'float32')
     """
     for policy in policies:
         _check_policy(policy)
+    check_int("batch_size", batch_size)
+    check_int("epochs", epochs)
     runs = []
     for policy in runtime.progress(policies, "precision", enabled=progress):
         keras.utils.set_random_seed(seed)
@@ -129,6 +186,12 @@ def plot_policies(runs: Sequence[PolicyRun]) -> Figure:
     The time panel marks float32's CPU time with a dashed line, so a policy
     that is faster or slower than float32 shows at a glance; the accuracy panel
     starts at 0, so equal accuracies look equal.
+
+    Args:
+        runs: the :class:`PolicyRun` list of :func:`compare_policies`; the first is the reference line.
+
+    Returns:
+        The figure, two panels.
 
     Raises:
         ValueError: ``runs`` is empty.

@@ -31,6 +31,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from dltips.checks import check_int, check_number
+
+__all__ = ["accuracy_under_fgsm", "fgsm", "input_gradient"]
+
 _per_example_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
 
 
@@ -42,6 +46,20 @@ def input_gradient(
     The model runs in inference mode (dropout off) and must output logits.
     Summing the per-example losses before differentiating gives each example
     exactly its own gradient, since examples do not interact.
+
+    Args:
+        model: a logits model.
+        x: a batch of images.
+        y: their integer labels.
+
+    Returns:
+        An array shaped like ``x``.
+
+    Example::
+
+        >>> from dltips.models import mlp
+        >>> input_gradient(mlp(seed=0), np.zeros((2, 28, 28), "float32"), np.array([3, 7])).shape
+        (2, 28, 28)
     """
     x = tf.convert_to_tensor(x, dtype=tf.float32)
     with tf.GradientTape() as tape:
@@ -50,20 +68,31 @@ def input_gradient(
     return tape.gradient(loss, x).numpy()
 
 
-def _check_epsilon(epsilon: float) -> None:
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must be in [0, 1] (pixels are in [0, 1]), got {epsilon!r}")
-
-
 def fgsm(
     model: keras.Model, x: np.ndarray, y: np.ndarray, epsilon: float
 ) -> np.ndarray:
     """Adversarial examples by one signed-gradient step of size ``epsilon``, clipped to the pixel range ``[0, 1]``.
 
+    Args:
+        model: the logits model attacked (white-box: its own gradient is used).
+        x: a batch of images with pixels in ``[0, 1]``.
+        y: their integer labels.
+        epsilon: the step ``ε`` per pixel, in ``[0, 1]``.
+
+    Returns:
+        The perturbed images, float32, shaped like ``x``.
+
     Raises:
         ValueError: ``epsilon`` outside ``[0, 1]``, or ``x`` and ``y`` of different lengths.
+
+    Example::
+
+        >>> from dltips.models import mlp
+        >>> x = np.full((2, 28, 28), 0.5, "float32")
+        >>> float(np.abs(fgsm(mlp(seed=0), x, np.array([0, 1]), epsilon=0.25) - x).max())
+        0.25
     """
-    _check_epsilon(epsilon)
+    check_number("epsilon", epsilon, low=0.0, high=1.0, high_open=False)
     if len(x) != len(y):
         raise ValueError(
             f"x and y must have the same length, got {len(x)} and {len(y)}")
@@ -83,14 +112,30 @@ def accuracy_under_fgsm(
 
     The attack is white-box: it uses the gradient of the very model it attacks.
 
+    Args:
+        model: the logits model attacked.
+        x: images with pixels in ``[0, 1]``.
+        y: their integer labels.
+        epsilons: the steps ``ε`` to try, each in ``[0, 1]``.
+        batch_size: images per gradient and prediction batch (>= 1).
+
+    Returns:
+        One accuracy per ``ε``, in the order given.
+
     Raises:
         ValueError: an ``ε`` outside ``[0, 1]`` (checked before any work), or
             ``batch_size`` below 1.
+
+    Example::
+
+        >>> from dltips.models import mlp
+        >>> x, y = np.full((4, 28, 28), 0.5, "float32"), np.array([0, 1, 2, 3])
+        >>> accuracy_under_fgsm(mlp(seed=0), x, y, [0.0, 0.1]).shape
+        (2,)
     """
     for eps in epsilons:
-        _check_epsilon(eps)
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        check_number("epsilons", eps, low=0.0, high=1.0, high_open=False)
+    check_int("batch_size", batch_size)
     y = np.asarray(y)
     gradient_sign = np.concatenate([np.sign(input_gradient(model, x[i:i + batch_size], y[i:i + batch_size]))
                                     for i in range(0, len(x), batch_size)])

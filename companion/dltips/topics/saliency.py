@@ -31,6 +31,10 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from dltips.checks import check_number
+
+__all__ = ["gradient_saliency", "plot_saliency"]
+
 
 def gradient_saliency(
     model: keras.Model,
@@ -51,6 +55,14 @@ def gradient_saliency(
     Raises:
         ValueError: a class index outside the model's classes, or one array of
             indices of another length than ``x``.
+
+    Example::
+
+        >>> from dltips.models import mlp
+        >>> model = mlp((), seed=0)  # linear: the map of class c is |w_c| for any image
+        >>> maps = gradient_saliency(model, np.zeros((2, 28, 28), "float32"), class_index=3)
+        >>> bool(np.allclose(maps[0].ravel(), np.abs(model.get_weights()[0][:, 3])))
+        True
     """
     x = tf.convert_to_tensor(x, dtype=tf.float32)
     with tf.GradientTape() as tape:
@@ -78,9 +90,28 @@ def plot_saliency(
 ) -> Figure:
     """Images in the top row, their saliency maps (brighter = more influential pixel) in the bottom row.
 
+    Args:
+        images: square images (or flattened square images).
+        maps: one saliency map per image, as :func:`gradient_saliency` returns them.
+        labels: a title per image, or ``None``.
+        size: inches per image (> 0).
+
+    Returns:
+        The figure, two rows of ``len(images)`` panels.
+
     Raises:
-        ValueError: ``images`` and ``maps`` differ in number.
+        ValueError: ``images`` and ``maps`` empty or differing in number, or
+            ``size`` not a number > 0.
+
+    Example::
+
+        >>> images = np.zeros((3, 28, 28), "float32")
+        >>> fig = plot_saliency(images, images, labels=[1, 2, 3])
+        >>> len(fig.axes)
+        6
+        >>> plt.close(fig)
     """
+    check_number("size", size, low=0.0, low_open=True)
     if len(images) != len(maps) or len(images) == 0:
         raise ValueError(f"images and maps must be non-empty and equally many, got {len(images)} and {len(maps)}")
     n = len(images)
