@@ -6,14 +6,38 @@ at once), yet ``dltips.regularization.l1_penalty`` must work. A package's
 module-level ``__getattr__`` imports a submodule when one of its names is first
 asked for. The public names of a package are the ``__all__`` lists of the
 submodules it exports from: they are written once, in the module that defines them.
+A name's module is found by reading each submodule's literal ``__all__`` from its
+source, without importing it, so asking for a TensorFlow-free name never imports a
+sibling that starts TensorFlow, whatever the order of the submodules.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+
+
+@functools.cache
+def _static_all(module_name: str) -> tuple[str, ...] | None:
+    """A module's literal ``__all__``, read from its source without importing it (``None`` if not literal)."""
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    with open(spec.origin, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets) and node.value is not None:
+            try:
+                return tuple(ast.literal_eval(node.value))
+            except ValueError:
+                return None
+    return None
 
 
 def attach(
@@ -60,7 +84,12 @@ def attach(
             namespace()["__all__"] = names
             return names
         if not name.startswith("__"):
-            for sub in exporters:
+            for sub in exporters:  # the module that lists the name, found without importing the others
+                if name in (_static_all(f"{package}.{sub}") or ()):
+                    value = getattr(load(sub), name)
+                    namespace()[name] = value
+                    return value
+            for sub in exporters:  # a submodule whose __all__ is computed
                 module = load(sub)
                 if name in module.__all__:
                     value = getattr(module, name)
