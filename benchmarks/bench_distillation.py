@@ -7,7 +7,7 @@ which recovers 91 % of the gap between the two. This benchmark runs that recipe
 (:func:`dltips.distillation.paper.paper_experiment`, default :class:`PaperRecipe`),
 each student once per seed, plus a compression student whose temperature and
 soft-target weight are chosen on held-out training images, and the omitted-digit
-experiment (:func:`dltips.distillation.paper.omitted_digit_experiment`). It writes the
+experiment (:func:`dltips.distillation.omitted_digit.omitted_digit_experiment`). It writes the
 result to ``companion/dltips/recordings/distillation.json``; the book shows the recorded
 numbers (``dltips.recorded("distillation")``). It takes about an hour on two otherwise idle CPU cores (up to an hour and a
 half when other work shares them)::
@@ -58,8 +58,8 @@ OMITTED_QUICK = dict(train_size=1_000, validation_size=300, teacher_hidden=(64,)
 
 
 def recipe(quick: bool = False, seeds: tuple[int, ...] | None = None) -> Any:
-    """The :class:`~dltips.distillation.paper.PaperRecipe` the benchmark runs: the paper's sizes, or a tiny one."""
-    from dltips.distillation.paper import PaperRecipe
+    """The :class:`~dltips.distillation.recipe.PaperRecipe` the benchmark runs: the paper's sizes, or a tiny one."""
+    from dltips.distillation import PaperRecipe
 
     chosen = PaperRecipe.tiny(seeds=(0,), compact_temperatures=(4.0,), test_size=1_000) if quick else PaperRecipe()
     return chosen if seeds is None else chosen.replace(seeds=tuple(seeds))
@@ -78,7 +78,7 @@ def run(quick: bool = False, seeds: tuple[int, ...] | None = None) -> dict[str, 
     import dltips
 
     dltips.configure(seed=0)
-    from dltips.distillation.paper import omitted_digit_experiment, paper_experiment
+    from dltips.distillation import omitted_digit_experiment, paper_experiment
 
     load_before = _load_average()
     wall, cpu = time.perf_counter(), time.process_time()

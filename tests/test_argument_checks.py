@@ -37,6 +37,10 @@ PARALLEL_ENTRY_POINTS = {
     "parallel.launcher.launch_workers": launcher.launch_workers,
     "parallel.launcher.run_child": launcher.run_child,
     "parallel.allreduce.replica_gradients": allreduce.replica_gradients,
+    "parallel.multiworker.MultiWorkerSettings": multiworker.MultiWorkerSettings,
+    "parallel.multiworker.worker_args": multiworker.worker_args,
+    "parallel.parameter_server.AsyncSettings": parameter_server.AsyncSettings,
+    "parallel.mirrored.MirroredSettings": mirrored.MirroredSettings,
 }
 
 
@@ -282,6 +286,24 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
     "parallel.launcher.launch_workers": (_call(launcher.launch_workers, ["-c", "pass"], num_workers=2, timeout=60),
                                          {"num_workers": COUNT, "timeout": POSITIVE}),
     "parallel.launcher.run_child": (_call(launcher.run_child, ["-c", "pass"], timeout=60), {"timeout": POSITIVE}),
+    "parallel.multiworker.MultiWorkerSettings": (
+        _call(multiworker.MultiWorkerSettings, crash_at_step=3, **LOOP),
+        {"steps": COUNT, "global_batch_size": COUNT, "learning_rate": POSITIVE, "hidden": SIZES, "seed": SEED,
+         "checkpoint_every": INDEX, "warmup_steps": INDEX, "threads": COUNT, "log_every": COUNT, "crash_at_step": COUNT,
+         "crash_worker": INDEX}),
+    "parallel.multiworker.worker_args": (
+        _call(multiworker.worker_args, "mnist", "out", threads=1, crash_at_step=3, **LOOP),
+        {"steps": COUNT, "global_batch_size": COUNT, "learning_rate": POSITIVE, "hidden": SIZES, "seed": SEED,
+         "checkpoint_every": INDEX, "warmup_steps": INDEX, "threads": COUNT, "log_every": COUNT, "crash_at_step": COUNT,
+         "crash_worker": INDEX}),
+    "parallel.parameter_server.AsyncSettings": (
+        _call(parameter_server.AsyncSettings),
+        {"num_workers": COUNT, "num_ps": COUNT, "steps": COUNT, "batch_size": COUNT, "learning_rate": POSITIVE,
+         "hidden": SIZES, "seed": SEED}),
+    "parallel.mirrored.MirroredSettings": (
+        _call(mirrored.MirroredSettings, num_replicas=1),
+        {"num_replicas": COUNT, "global_batch_size": COUNT, "epochs": COUNT, "learning_rate": POSITIVE,
+         "hidden": SIZES, "seed": SEED}),
     # distillation
     "distillation.soft_targets": (_call(distillation.soft_targets, LOGITS, temperature=2.0), {"temperature": POSITIVE}),
     "distillation.distillation_loss": (_call(distillation.distillation_loss, LOGITS, LOGITS, temperature=2.0),
@@ -315,19 +337,22 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
          "train_size": SUBSET, "test_size": COUNT}),
     "distillation.RandomShift": (_call(distillation.RandomShift, max_shift=2, seed=0),
                                  {"max_shift": INDEX, "seed": SEED}),
-    "distillation.build_teacher": (_call(distillation.build_teacher, distillation.PaperRecipe.tiny(), seed=0),
-                                   {"seed": SEED}),
+    "distillation.build_teacher": (_call(distillation.build_teacher, hidden=(4,), max_shift=2, seed=0),
+                                   {"hidden": SIZES, "dropout": RATE, "input_dropout": RATE, "max_shift": INDEX,
+                                    "seed": SEED}),
     "distillation.build_student": (_call(distillation.build_student, hidden=(4,), seed=0),
                                    {"hidden": SIZES, "seed": SEED}),
-    "distillation.train_teacher": (_call(distillation.train_teacher, IMAGES, Y, distillation.PaperRecipe.tiny(),
-                                         seed=0, epochs=1), {"seed": SEED, "epochs": COUNT}),
+    "distillation.train_teacher": (
+        _call(distillation.train_teacher, IMAGES, Y, hidden=(4,), max_shift=2, epochs=1, batch_size=8, seed=0),
+        {"hidden": SIZES, "dropout": RATE, "input_dropout": RATE, "max_shift": INDEX, "epochs": COUNT,
+         "learning_rate": POSITIVE, "batch_size": COUNT, "max_steps_per_execution": COUNT, "seed": SEED}),
     "distillation.teacher_logits": (_with("teacher", distillation.teacher_logits, X, batch_size=8),
                                     {"batch_size": COUNT}),
     "distillation.train_student": (
         _call(distillation.train_student, IMAGES, Y, hidden=(4,), temperature=2.0, alpha=0.1, epochs=1,
               learning_rate=0.1, batch_size=8, seed=0),
         {"hidden": SIZES, "temperature": POSITIVE, "alpha": UNIT, "epochs": COUNT, "learning_rate": POSITIVE,
-         "batch_size": COUNT, "seed": SEED}),
+         "batch_size": COUNT, "max_steps_per_execution": COUNT, "seed": SEED, "init_seed": SEED}),
     "distillation.paper_experiment": (_call(distillation.paper_experiment, distillation.PaperRecipe.tiny(),
                                             progress=False, timing_repeats=1), {"timing_repeats": COUNT}),
     "distillation.without_class": (_call(distillation.without_class, X, Y, omitted=1), {"omitted": CLASS}),
@@ -358,6 +383,12 @@ TABLE: dict[str, tuple[Callable[..., Any], dict[str, Range]]] = {
     "distillation.draw_distillation": (_call(distillation.draw_distillation), {"temperature": POSITIVE, "alpha": UNIT}),
     "distillation.choose_bias_shift": (_call(distillation.choose_bias_shift, LOGITS, Y[:1], cls=1, shifts=(0.0, 1.0)),
                                        {"cls": CLASS, "shifts": REALS}),
+    "distillation.OmittedDigitSettings": (
+        _call(distillation.OmittedDigitSettings, **OMITTED),
+        {"omitted": CLASS, "train_size": SUBSET, "validation_size": COUNT, "teacher_hidden": SIZES,
+         "teacher_epochs": COUNT, "teacher_dropout": RATE, "teacher_input_dropout": RATE, "max_shift": INDEX,
+         "student_hidden": SIZES, "student_epochs": COUNT, "temperature": POSITIVE, "alpha": UNIT,
+         "bias_shifts": REALS, "batch_size": COUNT, "test_size": COUNT, "seed": SEED}),
     "distillation.omitted_digit_experiment": (
         _call(distillation.omitted_digit_experiment, **OMITTED),
         {"omitted": CLASS, "train_size": SUBSET, "validation_size": COUNT, "teacher_hidden": SIZES,

@@ -1,4 +1,4 @@
-"""dltips.distillation.paper: jitter, the precomputed soft-target loss, the recipe's checks, the omitted digit."""
+"""dltips.distillation at the paper's size: training (jitter, one trainer), the recipe, the paper run, the omitted digit."""
 
 from __future__ import annotations
 
@@ -13,25 +13,25 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from dltips import costs, models  # noqa: E402
-from dltips.distillation import Distiller  # noqa: E402
-from dltips.distillation.loss import SoftTargetLoss, pack_targets  # noqa: E402
-from dltips.distillation.paper import (  # noqa: E402
+from dltips.distillation import (  # noqa: E402
+    Distiller,
+    OmittedDigitSettings,
+    PaperDistillationResult,
+    PaperRecipe,
     RandomShift,
+    SoftTargetLoss,
+    StudentComparison,
     build_student,
     build_teacher,
     choose_bias_shift,
+    gap_recovered,
     omitted_digit_experiment,
+    pack_targets,
     paper_experiment,
     raise_class_bias,
     train_student,
     train_teacher,
     without_class,
-)
-from dltips.distillation.results import (  # noqa: E402
-    PaperDistillationResult,
-    PaperRecipe,
-    StudentComparison,
-    gap_recovered,
 )
 
 
@@ -75,7 +75,7 @@ def test_jitter_is_off_at_evaluation():
     layer = RandomShift(2, seed=0)
     assert np.array_equal(np.asarray(layer(x)), x)
     assert np.array_equal(np.asarray(layer(x, training=False)), x)
-    teacher = build_teacher(PaperRecipe(teacher_hidden=(16,)), seed=0)
+    teacher = build_teacher((16,), max_shift=2, seed=0)
     assert np.array_equal(teacher.predict(x, verbose=0), teacher.predict(x, verbose=0))
     assert np.allclose(teacher(x, training=False), teacher.get_layer("teacher_net")(x, training=False))
 
@@ -239,13 +239,13 @@ def test_training_functions_check_their_arguments_first():
     with pytest.raises(ValueError, match="logits"):
         train_student(x, y, (4,), logits=np.zeros((5, 10)))
     with pytest.raises(ValueError, match="seed"):
-        train_teacher(x, y, PaperRecipe.tiny(), seed=-1)
+        train_teacher(x, y, (4,), seed=-1)
     with pytest.raises(ValueError, match="timing_repeats"):
         paper_experiment(PaperRecipe.tiny(), progress=False, timing_repeats=0)
 
 
 def test_teacher_saves_and_loads_with_its_jitter_layer(tmp_path):
-    teacher = build_teacher(PaperRecipe(teacher_hidden=(16,)), seed=0)
+    teacher = build_teacher((16,), max_shift=2, seed=0)
     path = tmp_path / "teacher.keras"
     teacher.save(path)
     restored = keras.models.load_model(path)
@@ -259,7 +259,8 @@ def test_recipe_defaults_are_the_papers_networks():
     assert recipe.teacher_hidden == (1200, 1200) and recipe.student_hidden == (800, 800)
     assert recipe.max_shift == 2 and recipe.temperature == 20 and recipe.alpha == pytest.approx(0.1)
     assert len(recipe.seeds) >= 2
-    teacher, compact = build_teacher(recipe), build_student(recipe.compact_hidden)
+    teacher = build_teacher(recipe.teacher_hidden, max_shift=recipe.max_shift)
+    compact = build_student(recipe.compact_hidden)
     assert costs.count_params(compact) <= costs.count_params(teacher) / 10
     assert json.loads(json.dumps(recipe.to_dict()))["teacher_hidden"] == [1200, 1200]
 
@@ -468,3 +469,62 @@ def test_benchmark_plan_and_seed_option():
         bench_distillation._seeds("a,b")
     quick = bench_distillation.recipe(quick=True)
     assert quick.train_size is not None and quick.teacher_epochs <= 2
+
+
+# --- the layout: settings objects, one trainer, names without TensorFlow ----------------------
+
+
+def test_every_tensorflow_free_name_imports_without_tensorflow():
+    """Each name of the modules without TensorFlow, asked for from the package, loads neither TensorFlow nor Keras."""
+    import importlib
+    import os
+    import subprocess
+    import sys
+
+    from dltips import distillation
+
+    names = [n for m in distillation._WITHOUT_TENSORFLOW
+             for n in importlib.import_module(f"dltips.distillation.{m}").__all__]
+    assert {"PaperRecipe", "PAPER_ERRORS", "OmittedDigitResult", "recorded_table", "plot_student_errors"} <= set(names)
+    # Every name asked for alone, in a fresh interpreter each (the look-up must never pass a module with TensorFlow).
+    code = ("import sys, importlib\n"
+            f"for name in {names!r}:\n"
+            "    for m in [m for m in sys.modules if m.startswith(('dltips', 'tensorflow', 'keras'))]:\n"
+            "        del sys.modules[m]\n"
+            "    exec(f'from dltips.distillation import {name}')\n"
+            "    heavy = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
+            "    print(name, heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == len(names), out.stdout + out.stderr
+    assert all(line.endswith(" []") for line in lines), out.stdout
+
+
+def test_omitted_digit_settings_are_one_checked_object():
+    settings = OmittedDigitSettings(train_size=600, validation_size=200, student_epochs=1)
+    assert settings.replace(seed=2).seed == 2 and settings.seed == 0
+    assert settings.bias_shifts[:3] == (0.0, 0.25, 0.5) and settings.bias_shifts[-1] == 15.0
+    with pytest.raises(ValueError, match="bias_shifts"):
+        settings.replace(bias_shifts=(0.0, float("nan")))
+    with pytest.raises(ValueError, match="teacher_dropout"):
+        omitted_digit_experiment(settings, teacher_dropout=1.0)
+
+
+def test_one_student_trainer_for_every_kind_of_target():
+    rng = np.random.default_rng(0)
+    x = rng.random((48, 28, 28)).astype("float32")
+    y = rng.integers(0, 10, size=48)
+    teacher = build_teacher((16,), seed=0)
+    assert teacher.name == "teacher" and not any(layer.name == "jitter" for layer in teacher.layers)
+    common = dict(epochs=1, batch_size=16, seed=4, init_seed=5)
+    scratch, _ = train_student(x, y, (8,), cosine_decay=False, max_steps_per_execution=64, **common)
+    _, with_teacher = train_student(x, y, (8,), teacher=teacher, temperature=4.0, **common)
+    assert {"student_loss", "distillation_loss"} <= set(with_teacher)
+    # init_seed sets the initial weights: the same as a student built with that seed
+    fresh = build_student((8,), seed=5)
+    assert scratch.count_params() == fresh.count_params()
+    with pytest.raises(ValueError, match="teacher and logits"):
+        train_student(x, y, (8,), teacher=teacher, logits=np.zeros((48, 10)))
+    with pytest.raises(ValueError, match="max_steps_per_execution"):
+        train_student(x, y, (8,), max_steps_per_execution=0)

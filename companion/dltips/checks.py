@@ -45,6 +45,12 @@ def check_number(
         low, high: the bounds of the accepted range.
         low_open, high_open: whether each bound itself is excluded.
 
+    Returns:
+        ``value`` as a ``float``.
+
+    Raises:
+        ValueError: ``value`` is not a finite number in range (a bool or a string included).
+
     Example::
 
         >>> check_number("momentum", 0.9, low=0.0, high=1.0, high_open=False)
@@ -67,6 +73,17 @@ def check_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = 
     Floats are refused even when whole (``2.0``): a count that arrives as a
     float is usually a bug upstream.
 
+    Args:
+        name: the argument's name, for the message.
+        value: what was passed.
+        minimum, maximum: the accepted range, both included (``maximum=None``: no upper bound).
+
+    Returns:
+        ``value`` as an ``int``.
+
+    Raises:
+        ValueError: ``value`` is not an integer in range (a bool, a float or a string included).
+
     Example::
 
         >>> check_int("batch_size", 32)
@@ -82,6 +99,16 @@ def check_int(name: str, value: Any, *, minimum: int = 1, maximum: int | None = 
 
 def check_rate(name: str, value: Any) -> float:
     """A dropout-like rate: a number in ``[0, 1)``.
+
+    Args:
+        name: the argument's name, for the message.
+        value: what was passed.
+
+    Returns:
+        ``value`` as a ``float``.
+
+    Raises:
+        ValueError: ``value`` is not a finite number in ``[0, 1)``.
 
     Example::
 
@@ -100,6 +127,19 @@ def _items(name: str, values: Any, what: str) -> list[Any]:
 
 def check_sizes(name: str, values: Any, *, minimum: int = 1, allow_empty: bool = True) -> tuple[int, ...]:
     """A sequence of integers >= ``minimum`` (layer sizes, for example), as a tuple.
+
+    Args:
+        name: the argument's name, for the message.
+        values: a list, tuple or array (not a string).
+        minimum: the least accepted value of each item.
+        allow_empty: whether an empty sequence is accepted.
+
+    Returns:
+        The items as a tuple of ``int``.
+
+    Raises:
+        ValueError: ``values`` is not a sequence, is empty where it must not be, or holds
+            an item that is not an integer >= ``minimum``.
 
     Example::
 
@@ -127,6 +167,19 @@ def check_numbers(
     length: int | None = None,
 ) -> tuple[float, ...]:
     """A non-empty sequence of finite numbers in a range (and of ``length`` items if given), as a tuple of floats.
+
+    Args:
+        name: the argument's name, for the message.
+        values: a list, tuple or array (not a string).
+        low, high, low_open, high_open: the range of each item, as for :func:`check_number`.
+        length: the number of items required, or ``None`` for any number but zero.
+
+    Returns:
+        The items as a tuple of ``float``.
+
+    Raises:
+        ValueError: ``values`` is not a sequence, has the wrong number of items, or holds
+            an item that is not a finite number in range.
 
     Example::
 

@@ -23,6 +23,13 @@ What is here:
 * :func:`pseudo_label`: the source article's method (train on the teacher's
   arg-max labels), with its bug fixed; the baseline soft targets are compared with.
 
+Default temperature: ``T = 3`` for :meth:`Distiller.compile` and :class:`SoftTargetLoss`
+(and :func:`~dltips.distillation.train_student`, built on them), Keras's default in
+``keras.distillation.LogitsDistillation`` and the keras-io example's, so a port from Keras
+keeps its temperature; :func:`soft_targets`, :func:`distillation_loss` and
+:func:`soft_loss_gradient_norm` take ``T`` without a default. The experiments pass their own
+(:mod:`dltips.distillation` lists them).
+
 Relation to ``keras.distillation`` (Keras 3.15): ``Distiller(teacher, student,
 LogitsDistillation(temperature=T, loss=keras.losses.KLDivergence()),
 student_loss_weight=alpha)`` compiled with sparse cross-entropy from logits computes
@@ -69,16 +76,15 @@ __all__ = [
     "soft_targets",
 ]
 
-def _check_temperature(temperature: float) -> float:
-    return check_number("temperature", temperature, low=0.0, low_open=True)
-
-
-def _check_alpha(alpha: float) -> float:
-    return check_number("alpha (the weight of the hard-label loss)", alpha, low=0.0, high=1.0, high_open=False)
-
-
 def soft_targets(logits: Any, temperature: float) -> Any:
     """The softened distribution ``softmax(logits / T)``; ``T = 1`` gives the usual softmax.
+
+    Args:
+        logits: ``(..., classes)`` logits.
+        temperature: ``T > 0`` (no default: every caller says which).
+
+    Returns:
+        A float32 tensor of the same shape, each row summing to 1.
 
     Raises:
         ValueError: ``temperature`` not a finite number > 0.
@@ -88,7 +94,7 @@ def soft_targets(logits: Any, temperature: float) -> Any:
         >>> soft_targets(np.array([[4.0, 2.0, 0.0]]), 2.0).numpy().round(3)
         array([[0.665, 0.245, 0.09 ]], dtype=float32)
     """
-    temperature = _check_temperature(temperature)
+    temperature = check_number("temperature", temperature, low=0.0, low_open=True)
     z = ops.convert_to_tensor(logits, "float32")
     return ops.softmax(z / temperature, axis=-1)
 
@@ -131,7 +137,7 @@ def distillation_loss(
         >>> float(distillation_loss(t, t, temperature=4.0))
         0.0
     """
-    temperature = _check_temperature(temperature)
+    temperature = check_number("temperature", temperature, low=0.0, low_open=True)
     z_t = ops.convert_to_tensor(teacher_logits)
     z_s = ops.convert_to_tensor(student_logits)
     if tuple(z_t.shape) != tuple(z_s.shape):
@@ -158,6 +164,14 @@ def soft_loss_gradient_norm(
     Shows numerically why the ``T²`` factor is there: without it the gradient falls
     like ``1/T²``; with it the gradient tends to ``(z_s − z_t) / N`` (for centred
     logits and ``N`` classes) as ``T`` grows, the same whatever ``T``.
+
+    Args:
+        teacher_logits, student_logits: ``(batch, classes)`` logits.
+        temperature: ``T > 0``.
+        scale_by_t_squared: include the factor ``T²`` (as :func:`distillation_loss`).
+
+    Returns:
+        The norm, a Python float.
 
     Raises:
         ValueError: ``temperature`` not a finite number > 0, or logits of different shapes.
@@ -211,9 +225,12 @@ class Distiller(keras.Model):
 
     Example::
 
-        >>> distiller = Distiller(teacher, student)  # doctest: +SKIP
-        >>> distiller.compile(keras.optimizers.Adam(1e-3), metrics=["accuracy"], alpha=0.1, temperature=4)  # doctest: +SKIP
-        >>> distiller.fit(x, y, epochs=5, verbose=0).history["distillation_loss"]  # doctest: +SKIP
+        >>> from dltips import models
+        >>> distiller = Distiller(models.mlp((32,), seed=0), models.mlp((8,), seed=1))
+        >>> distiller.compile(keras.optimizers.Adam(1e-3), metrics=["accuracy"], alpha=0.1, temperature=4)
+        >>> x, y = np.zeros((16, 28, 28), "float32"), np.arange(16) % 10
+        >>> sorted(distiller.fit(x, y, epochs=1, verbose=0).history)
+        ['accuracy', 'distillation_loss', 'loss', 'student_loss']
     """
 
     def __init__(self, teacher: keras.Model, student: keras.Model, *, name: str = "distiller", **kwargs: Any) -> None:
@@ -265,8 +282,8 @@ class Distiller(keras.Model):
         Raises:
             ValueError: ``alpha`` outside ``[0, 1]`` or ``temperature <= 0``.
         """
-        self.alpha = _check_alpha(alpha)
-        self.temperature = _check_temperature(temperature)
+        self.alpha = check_number("alpha", alpha, low=0.0, high=1.0, high_open=False)
+        self.temperature = check_number("temperature", temperature, low=0.0, low_open=True)
         if student_loss_fn is not None:
             self.student_loss_fn = student_loss_fn
         if distillation_loss_fn is not None:
@@ -332,8 +349,10 @@ def pseudo_label(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000)
 
     Example::
 
-        >>> labels = pseudo_label(teacher, x_train)   # doctest: +SKIP
-        >>> student.fit(x_train, labels, epochs=5)    # doctest: +SKIP
+        >>> from dltips import models
+        >>> teacher = models.mlp((16,), seed=0)
+        >>> pseudo_label(teacher, np.zeros((4, 28, 28), "float32")).shape
+        (4,)
     """
     check_int("batch_size", batch_size)
     x = np.asarray(x)
@@ -352,6 +371,13 @@ def pseudo_label(teacher: keras.Model, x: np.ndarray, *, batch_size: int = 1000)
 
 def pack_targets(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
     """``(n, 1 + classes)`` float32 targets for :class:`SoftTargetLoss`: the label, then the teacher's logits.
+
+    Args:
+        y: the ``n`` true labels.
+        logits: the teacher's ``(n, classes)`` logits for the same examples.
+
+    Returns:
+        One row per example: its label, then its logits, as float32.
 
     Raises:
         ValueError: ``logits`` is not shaped ``(len(y), classes)``.
@@ -381,6 +407,7 @@ class SoftTargetLoss(keras.losses.Loss):
     Args:
         temperature: ``T > 0``.
         alpha: weight of the hard-label loss, in ``[0, 1]``.
+        name, **kwargs: passed on to ``keras.losses.Loss``.
 
     Raises:
         ValueError: ``temperature <= 0`` or ``alpha`` outside ``[0, 1]``.
@@ -393,10 +420,10 @@ class SoftTargetLoss(keras.losses.Loss):
         0.0049
     """
 
-    def __init__(self, temperature: float = 20.0, alpha: float = 0.1, name: str = "soft_target_loss", **kwargs: Any) -> None:
+    def __init__(self, temperature: float = 3.0, alpha: float = 0.1, name: str = "soft_target_loss", **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
-        self.temperature = _check_temperature(temperature)
-        self.alpha = _check_alpha(alpha)
+        self.temperature = check_number("temperature", temperature, low=0.0, low_open=True)
+        self.alpha = check_number("alpha", alpha, low=0.0, high=1.0, high_open=False)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
         """Hinton's loss on packed targets: hard labels and the teacher's logits side by side."""

@@ -1,12 +1,13 @@
-"""The paper's MNIST numbers, the paper-sized run's results, and reading them back from a recording.
+"""The paper's MNIST numbers, the paper-sized experiments' results, and the one reader of their recording.
 
-Everything here is plain data and its presentation, without TensorFlow: the
-recipe (:class:`PaperRecipe`), the results of :func:`dltips.distillation.paper_experiment`
-and :func:`dltips.distillation.omitted_digit_experiment` (:class:`PaperDistillationResult`,
-:class:`OmittedDigitResult`) and the tables and figure the book makes of the recorded
-run. A page that only shows the recording (the conclusion, the Performance page)
-imports this module and starts in about a second instead of loading TensorFlow;
-:mod:`dltips.distillation.paper` trains the models.
+Everything here is plain data and its presentation, without TensorFlow: the paper's
+numbers (:data:`PAPER_ERRORS`, :data:`PAPER_OMITTED_DIGIT`), the results of
+:func:`~dltips.distillation.paper_experiment` and :func:`~dltips.distillation.omitted_digit_experiment`
+(:class:`PaperDistillationResult`, :class:`OmittedDigitResult`), and the tables and figure
+the book makes of the recorded run, each reading the recording through
+:meth:`PaperDistillationResult.from_dict`. A page that only shows the recording (the
+conclusion, the Performance page) imports this module and starts in about a second
+instead of loading TensorFlow; :mod:`dltips.distillation.paper` trains the models.
 
 Example::
 
@@ -20,15 +21,12 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from dltips import data as _data
 from dltips.distillation.figures import plot_student_errors
+from dltips.distillation.recipe import PaperRecipe
 from dltips.tables import format_table
 
 if TYPE_CHECKING:
@@ -41,7 +39,6 @@ __all__ = [
     "PAPER_TEMPERATURE_REMARK",
     "OmittedDigitResult",
     "PaperDistillationResult",
-    "PaperRecipe",
     "StudentComparison",
     "gap_recovered",
     "is_paper_recording",
@@ -80,207 +77,6 @@ PAPER_TEMPERATURE_REMARK = (
 )
 
 
-# --- argument checks ----------------------------------------------------------------------
-
-
-def _is_number(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating))
-
-
-def _check_int(name: str, value: Any, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_optional_int(name: str, value: Any, *, minimum: int = 1) -> int | None:
-    return None if value is None else _check_int(name, value, minimum=minimum)
-
-
-def _check_temperature(name: str, value: Any) -> float:
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_alpha(name: str, value: Any) -> float:
-    if not _is_number(value) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} (the weight of the hard-label loss) must be in [0, 1], got {value!r}")
-    return float(value)
-
-
-def _check_rate(name: str, value: Any) -> float:
-    if not _is_number(value) or not 0.0 <= value < 1.0:
-        raise ValueError(f"{name} must be a dropout rate in [0, 1), got {value!r}")
-    return float(value)
-
-
-def _check_positive(name: str, value: Any) -> float:
-    if not _is_number(value) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
-
-
-def _check_hidden(name: str, value: Any) -> tuple[int, ...]:
-    try:
-        sizes = tuple(value)
-    except TypeError:
-        raise ValueError(f"{name} must be a sequence of positive layer sizes, got {value!r}") from None
-    if not sizes or any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in sizes):
-        raise ValueError(f"{name} must be a non-empty sequence of positive integer layer sizes, got {value!r}")
-    return tuple(int(h) for h in sizes)
-
-
-def _check_class(name: str, value: Any, num_classes: int = _data.NUM_CLASSES) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < num_classes:
-        raise ValueError(f"{name} must be a class label in 0..{num_classes - 1}, got {value!r}")
-    return int(value)
-
-
-
-# --- the recipe ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class PaperRecipe:
-    """Every setting of :func:`paper_experiment`, with the paper-sized defaults.
-
-    Attributes:
-        teacher_hidden, teacher_input_dropout, teacher_dropout: the teacher (2×1200,
-            dropout 0.2 on the pixels and 0.5 on the hidden units).
-        max_shift: jitter of the teacher's inputs, in pixels (the paper: up to 2).
-        teacher_epochs, teacher_learning_rate: Adam with cosine decay to zero over
-            ``teacher_epochs`` passes over the training images.
-        student_hidden: the paper's student (2×800), trained without regularization.
-        temperature, alpha: the paper's distillation, T = 20, with ``alpha`` the weight
-            of the true labels (0.1: weight 0.9 on the soft targets).
-        compact_hidden: the compression student (at most 1/10 of the teacher's parameters).
-        compact_temperatures, compact_alphas: the grid its temperature and ``alpha``
-            are chosen from, by errors on the validation images.
-        student_sweep: other temperatures for the paper's student, one run each, scored
-            like the grid (reported beside the paper's remark on temperatures; ``()``: none).
-        student_epochs, compact_epochs: passes over the transfer set of the paper's student
-            and of the compression student (their sweep and grid runs included).
-        student_learning_rate: every student's Adam, with cosine decay to zero.
-        validation_size: the last ``validation_size`` training images, held out from
-            the students trained for the choice (the final students train on all).
-        seeds: one run per seed for every student in the table; the teacher uses the first.
-        batch_size: mini-batch size for every model.
-        train_size, test_size: ``None`` for all 60,000 / 10,000 images; smaller
-            (a class-balanced training subset, the first test images) for smoke runs.
-
-    Raises:
-        ValueError: a bad setting, named with its accepted range (:meth:`validate`),
-            when the recipe is made or changed.
-    """
-
-    teacher_hidden: tuple[int, ...] = (1200, 1200)
-    teacher_input_dropout: float = 0.2
-    teacher_dropout: float = 0.5
-    max_shift: int = 2
-    teacher_epochs: int = 100
-    teacher_learning_rate: float = 1e-3
-    student_hidden: tuple[int, ...] = (800, 800)
-    temperature: float = 20.0
-    alpha: float = 0.1
-    compact_hidden: tuple[int, ...] = (100, 100)
-    compact_temperatures: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 20.0)
-    compact_alphas: tuple[float, ...] = (0.1, 0.5)
-    student_sweep: tuple[float, ...] = ()
-    student_epochs: int = 40
-    compact_epochs: int = 40
-    student_learning_rate: float = 1e-3
-    validation_size: int = 10_000
-    seeds: tuple[int, ...] = (0, 1, 2)
-    batch_size: int = 128
-    train_size: int | None = None
-    test_size: int | None = None
-
-    def __post_init__(self) -> None:
-        self.validate()
-
-    @classmethod
-    def tiny(cls, **overrides: Any) -> PaperRecipe:
-        """A recipe that runs in seconds (tiny networks, a few hundred images): checks the code, measures nothing."""
-        settings: dict[str, Any] = dict(
-            teacher_hidden=(64, 64), teacher_epochs=2, student_hidden=(32, 32), compact_hidden=(8, 8),
-            compact_temperatures=(2.0, 20.0), compact_alphas=(0.1,), student_epochs=2, compact_epochs=2,
-            validation_size=200,
-            seeds=(0, 1), batch_size=64, train_size=800, test_size=500,
-        )
-        return cls(**{**settings, **overrides})
-
-    def replace(self, **changes: Any) -> PaperRecipe:
-        """A copy with some settings changed (checked like the constructor's)."""
-        return dataclasses.replace(self, **changes)
-
-    def validate(self) -> None:
-        """Check every setting; raise ``ValueError`` naming the first bad one and its accepted range."""
-        for name in ("teacher_hidden", "student_hidden", "compact_hidden"):
-            object.__setattr__(self, name, _check_hidden(name, getattr(self, name)))
-        _check_rate("teacher_input_dropout", self.teacher_input_dropout)
-        _check_rate("teacher_dropout", self.teacher_dropout)
-        _check_int("max_shift", self.max_shift, minimum=0)
-        for name in ("teacher_epochs", "student_epochs", "compact_epochs", "batch_size", "validation_size"):
-            _check_int(name, getattr(self, name))
-        for name in ("teacher_learning_rate", "student_learning_rate"):
-            _check_positive(name, getattr(self, name))
-        _check_temperature("temperature", self.temperature)
-        _check_alpha("alpha", self.alpha)
-        for name, check, may_be_empty in (("compact_temperatures", _check_temperature, False),
-                                          ("compact_alphas", _check_alpha, False),
-                                          ("student_sweep", _check_temperature, True)):
-            values = getattr(self, name)
-            if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-                raise ValueError(f"{name} must be a sequence, got {values!r}")
-            values = tuple(check(name, v) for v in values)
-            if not values and not may_be_empty:
-                raise ValueError(f"{name} must be a non-empty sequence, got ()")
-            object.__setattr__(self, name, values)
-        seeds = self.seeds
-        if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Iterable):
-            raise ValueError(f"seeds must be a non-empty sequence of distinct integers >= 0, got {seeds!r}")
-        seeds = tuple(_check_int("seeds", s, minimum=0) for s in seeds)
-        if not seeds or len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds must be a non-empty sequence of distinct integers >= 0, got {self.seeds!r}")
-        object.__setattr__(self, "seeds", seeds)
-        train_size = _check_optional_int("train_size", self.train_size, minimum=20)
-        n_train = _data.EXPECTED_SIZES["train"] if train_size is None else train_size
-        if train_size is not None and train_size > 10 * 5421:  # a class-balanced subset: ten times the smallest class
-            raise ValueError(f"train_size must be None (all 60,000) or an integer in 20..54210, got {train_size!r}")
-        if self.validation_size > n_train // 2:
-            raise ValueError(
-                f"validation_size must be at most half the training images ({n_train // 2}), got {self.validation_size!r}"
-            )
-        test_size = _check_optional_int("test_size", self.test_size)
-        if test_size is not None and test_size > _data.EXPECTED_SIZES["test"]:
-            raise ValueError(f"test_size must be None or an integer in 1..10000, got {test_size!r}")
-
-    def epochs_by_model(self) -> dict[str, float]:
-        """Epochs over all the training images that :func:`paper_experiment` trains, per model size.
-
-        Runs on the training images less the validation ones count in proportion.
-        Multiply by measured seconds per epoch to project the run's time.
-        """
-        n = _data.EXPECTED_SIZES["train"] if self.train_size is None else self.train_size
-        fit_share = (n - self.validation_size) / n
-        runs = 2 * len(self.seeds)  # scratch and distilled, per seed
-        return {
-            "teacher": float(self.teacher_epochs),
-            "paper student": (runs + len(self.student_sweep) * fit_share) * self.student_epochs,
-            "compact student": (runs + len(self.grid()) * fit_share) * self.compact_epochs,
-        }
-
-    def grid(self) -> list[tuple[float, float]]:
-        """The ``(temperature, alpha)`` pairs tried for the compression student, in order."""
-        return [(t, a) for t in self.compact_temperatures for a in self.compact_alphas]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as JSON-ready data."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
-
-
-
 # --- the paper's table --------------------------------------------------------------------
 
 
@@ -289,6 +85,13 @@ def gap_recovered(scratch: float, distilled: float, teacher: float) -> float:
 
     1 means the distilled student is as good as its teacher, 0 no better than
     from scratch, negative worse. The paper's MNIST run: (146 − 74) / (146 − 67) ≈ 0.91.
+
+    Args:
+        scratch, distilled, teacher: test errors of the student from scratch, of the
+            distilled student and of the teacher (or their means over seeds).
+
+    Returns:
+        The share, a float (1 at most when the teacher is the best of the three).
 
     Raises:
         ValueError: the student from scratch is not worse than the teacher (no gap to recover).
@@ -330,6 +133,14 @@ class StudentComparison:
         temperature, alpha: the distillation's settings (``alpha``: weight of the true labels).
         chosen_on: how they were chosen (the paper's values, or the validation images).
         scratch, distilled: test errors per seed (same seed: same initial weights and batch order).
+
+    Example::
+
+        >>> s = StudentComparison(name="2×800", hidden=(800, 800), params=1_276_810, inference_seconds=0.1,
+        ...                       temperature=20.0, alpha=0.1, chosen_on="the paper's T",
+        ...                       scratch={0: 140, 1: 136}, distilled={0: 96, 1: 92})
+        >>> round(s.gap_recovered(teacher_errors=80), 2), s.separated()
+        (0.76, True)
     """
 
     name: str
@@ -402,6 +213,13 @@ class PaperDistillationResult:
         wall_seconds, cpu_seconds: the whole run.
         recipe: the settings.
         models: the teacher and the first seed's students (not part of :meth:`to_dict`).
+
+    Example::
+
+        >>> from dltips import recorded
+        >>> result = PaperDistillationResult.from_dict(recorded("distillation"))
+        >>> sorted(result.students), result.recipe.temperature
+        (['compact', 'paper'], 20.0)
     """
 
     teacher: dict[str, Any]
@@ -578,6 +396,16 @@ class OmittedDigitResult:
         settings, seconds: the arguments and the run's wall time.
         models: ``teacher``, ``student`` and ``adjusted`` (the student with the raised
             bias); not part of :meth:`to_dict`.
+
+    Example::
+
+        >>> r = OmittedDigitResult(omitted=3, transfer_size=9000, removed=1000, test_size=10_000, test_omitted=1010,
+        ...                        teacher_errors=150, teacher_errors_on_omitted=20, errors_before=300,
+        ...                        errors_on_omitted_before=200, bias_shift=2.5, errors_after=200,
+        ...                        errors_on_omitted_after=50, validation_size=2000, validation_errors={0.0: 90, 2.5: 60},
+        ...                        settings={}, seconds=30.0)
+        >>> f"{r.omitted_accuracy_before:.1%} → {r.omitted_accuracy_after:.1%}"
+        '80.2% → 95.0%'
     """
 
     omitted: int
@@ -651,6 +479,12 @@ def is_paper_recording(recording: dict[str, Any]) -> bool:
     The earlier recording (``--sweep``, ``dltips.recorded("distillation_sweep")``) holds
     one row per model under ``reports`` instead.
 
+    Args:
+        recording: a distillation recording, as read from its JSON file.
+
+    Returns:
+        ``True`` for the paper-sized run.
+
     Example::
 
         >>> from dltips import recorded
@@ -658,6 +492,13 @@ def is_paper_recording(recording: dict[str, Any]) -> bool:
         False
     """
     return "students" in recording and "teacher" in recording
+
+
+def _paper_result(recording: dict[str, Any]) -> PaperDistillationResult:
+    """The one reader of a recording: the paper-sized run's result, or a ``ValueError`` for another recording."""
+    if not is_paper_recording(recording):
+        raise ValueError("recording must be the paper-sized run (python -m benchmarks.bench_distillation)")
+    return PaperDistillationResult.from_dict(recording)
 
 
 def recorded_table(recording: dict[str, Any]) -> str:
@@ -668,23 +509,44 @@ def recorded_table(recording: dict[str, Any]) -> str:
     scratch-to-teacher gap each distilled student recovers
     (:meth:`PaperDistillationResult.rows`).
 
+    Args:
+        recording: the paper-sized run's recording (``dltips.recorded("distillation")``).
+
+    Returns:
+        The table as Markdown.
+
     Raises:
         ValueError: the recording is not the paper-sized run.
+
+    Example::
+
+        >>> from dltips import recorded
+        >>> recorded_table(recorded("distillation")).splitlines()[0]
+        '| model | paper | this run | per seed | gap recovered |'
     """
-    if not is_paper_recording(recording):
-        raise ValueError("recording must be the paper-sized run (python -m benchmarks.bench_distillation)")
-    return format_table(PaperDistillationResult.from_dict(recording).rows())
+    return format_table(_paper_result(recording).rows())
 
 
 def recorded_summary(recording: dict[str, Any]) -> str:
     """One line under the table: the compression student's size and speed, its chosen T and α, the run's time.
 
+    Args:
+        recording: the paper-sized run's recording (``dltips.recorded("distillation")``).
+
+    Returns:
+        The line, with the command and machine of the run where the recording has them.
+
     Raises:
         ValueError: the recording is not the paper-sized run.
+
+    Example::
+
+        >>> from dltips import recorded
+        >>> recorded_summary(recorded("distillation")).startswith("compression student: 1/")
+        True
     """
-    if not is_paper_recording(recording):
-        raise ValueError("recording must be the paper-sized run (python -m benchmarks.bench_distillation)")
-    ratio, run, chosen = recording["compression"], recording.get("run", {}), recording["chosen"]
+    result = _paper_result(recording)
+    ratio, run, chosen = result.compression(), recording.get("run", {}), result.chosen
     line = (f"compression student: 1/{1 / ratio['param_ratio']:.0f} of the teacher's parameters, "
             f"{ratio['speedup']:.1f}x faster inference; its T = {chosen['temperature']:g} and "
             f"alpha = {chosen['alpha']:g} chosen on validation images")
@@ -697,12 +559,22 @@ def recorded_summary(recording: dict[str, Any]) -> str:
 def plot_recorded(recording: dict[str, Any]) -> Any:
     """The paper-sized recording as a figure: each student from scratch and distilled, per seed, beside the teacher and the paper.
 
+    Args:
+        recording: the paper-sized run's recording (``dltips.recorded("distillation")``).
+
+    Returns:
+        The Matplotlib figure (:func:`~dltips.distillation.plot_student_errors`).
+
     Raises:
         ValueError: the recording is not the paper-sized run.
+
+    Example::
+
+        >>> from dltips import recorded
+        >>> len(plot_recorded(recorded("distillation")).axes[0].patches)  # two students, scratch and distilled
+        4
     """
-    if not is_paper_recording(recording):
-        raise ValueError("recording must be the paper-sized run (python -m benchmarks.bench_distillation)")
-    result = PaperDistillationResult.from_dict(recording)
+    result = _paper_result(recording)
     students = {s.name.replace(" (", "\n("): {"scratch": list(s.scratch.values()), "distilled": list(s.distilled.values())}
                 for s in result.students.values()}
     return plot_student_errors(result.teacher_errors, students, paper=PAPER_ERRORS).figure
