@@ -78,7 +78,10 @@ def l1_penalty(
 
     Equals ``keras.regularizers.L1(lam)`` applied to each tensor and summed.
     Its gradient ``λ · sign(w)`` has the same size for every weight, however
-    small, so L1 drives weights all the way to zero (sparsity) (Tibshirani, 1996).
+    small, so L1 pulls small weights to zero as hard as large ones and selects
+    a few weights (Tibshirani, 1996). Exact zeros need a proximal
+    (soft-thresholding) step; plain gradient descent leaves the weights it
+    would zero jittering within ``ηλ`` of zero.
 
     Args:
         weights: one tensor or a list of tensors (the kernels).
