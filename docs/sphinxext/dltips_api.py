@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import typing
 from types import ModuleType
 
 from docutils import nodes
@@ -58,6 +59,8 @@ def public_members(module: ModuleType) -> list[tuple[str, object]]:
 
 
 def _kind(obj: object) -> str:
+    if typing.get_origin(obj) is not None:  # a type alias such as Literal["a", "b"]: callable, but data
+        return "autodata"
     if inspect.isclass(obj):
         return "autoclass"
     if callable(obj):

@@ -34,7 +34,7 @@ paper's ``T = 20``; :func:`soft_targets` and :func:`distillation_loss` take ``T`
 Every public name is importable from the package itself; the modules load on first
 use, so ``import dltips.distillation`` does not start TensorFlow, and neither does
 asking for a name of ``recipe``, ``results`` or ``figures``: the loader finds a name's
-module from the modules' ``__all__`` without importing the others (:mod:`dltips._lazy`).
+module from the modules' ``__all__`` without importing the others (``dltips._lazy``).
 
 Example::
 

@@ -192,7 +192,7 @@ def distillation_experiment(
     where soft targets carry the most information. The paper trains everything on
     all 60,000 images for much longer (see the benchmark).
 
-    Every model is trained by :mod:`dltips.distillation.training` with Adam at a constant
+    Every model is trained by ``dltips.distillation.training`` with Adam at a constant
     ``learning_rate`` and up to 64 steps per call of Keras's compiled step; each student
     starts from the same weights (seeded with ``seed + 1``) and sees the same batches.
 

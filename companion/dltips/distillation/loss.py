@@ -377,7 +377,7 @@ def pack_targets(y: np.ndarray, logits: np.ndarray) -> np.ndarray:
         logits: the teacher's ``(n, classes)`` logits for the same examples.
 
     Returns:
-        One row per example: its label, then its logits, as float32.
+        One float32 row per example, its label followed by its logits.
 
     Raises:
         ValueError: ``logits`` is not shaped ``(len(y), classes)``.
@@ -407,7 +407,8 @@ class SoftTargetLoss(keras.losses.Loss):
     Args:
         temperature: ``T > 0``.
         alpha: weight of the hard-label loss, in ``[0, 1]``.
-        name, **kwargs: passed on to ``keras.losses.Loss``.
+        name: the loss's name, passed on to ``keras.losses.Loss``.
+        **kwargs: passed on to ``keras.losses.Loss``.
 
     Raises:
         ValueError: ``temperature <= 0`` or ``alpha`` outside ``[0, 1]``.

@@ -183,7 +183,7 @@ def draw_data_parallelism(num_workers: int = 3) -> Figure:
         num_workers: the workers drawn in each panel, 2 to 6.
 
     Returns:
-        The figure: two panels, each with one box per worker and one for the all-reduce or
+        A figure with two panels, each with one box per worker and one for the all-reduce or
         the server; every box is a ``Rectangle`` with gid ``"box"`` and every arrow an
         annotation with gid ``"arrow"``.
 
@@ -236,7 +236,7 @@ def draw_ring_allreduce(num_workers: int = 3) -> Figure:
         num_workers: the workers in the ring, 2 to 6.
 
     Returns:
-        The figure: one panel per step (``2(N - 1)`` panels), each with ``N`` workers on a
+        A figure with one panel per step (``2(N - 1)`` panels), each with ``N`` workers on a
         circle and ``N`` arrows (annotations with gid ``"arrow"``) labelled with the chunk sent.
 
     Raises:

@@ -510,9 +510,10 @@ def worker_args(
     Args:
         data: an ``.npz`` file written by :func:`~dltips.parallel.common.save_arrays`, or ``"mnist"``.
         out_dir: the folder for the workers' results.
-        steps, global_batch_size, learning_rate, hidden, seed, checkpoint_dir, checkpoint_every,
-            warmup_steps, threads, log_every, crash_at_step, crash_worker, crash_mode: the
-            :class:`MultiWorkerSettings` of the job.
+        steps, global_batch_size, learning_rate, hidden, seed, checkpoint_dir, checkpoint_every: the
+            fields of the job's :class:`MultiWorkerSettings`.
+        warmup_steps, threads, log_every, crash_at_step, crash_worker, crash_mode: the same settings'
+            remaining fields.
 
     Returns:
         ``["--data", data, "--out", out_dir]`` followed by the settings' flags.

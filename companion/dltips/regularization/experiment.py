@@ -506,8 +506,8 @@ def train_with_early_stopping(
 
     Args:
         patience: epochs without improvement before stopping (>= 1).
-        n_train, n_val, hidden, epochs, batch_size, learning_rate, seed,
-            data_seed, mnist_path: as in :func:`compare_regularizers`.
+        n_train, n_val, hidden, epochs, batch_size, learning_rate, seed, data_seed, mnist_path: as in
+            :func:`compare_regularizers`.
 
     Returns:
         An :class:`EarlyStoppingResult`.

@@ -61,7 +61,7 @@ def draw_dropout_subnetworks(
 
     Returns:
         A figure with ``1 + thinned`` panels. Units are ``Circle`` patches (dropped
-        ones filled with :data:`DROPPED_COLOR`); each panel's edges are one
+        ones filled with ``DROPPED_COLOR``); each panel's edges are one
         ``LineCollection``.
 
     Raises:

@@ -267,7 +267,7 @@ def plot_train_test_curves(curves, *, title: str = "") -> Figure:
         title: a title above both panels.
 
     Returns:
-        The figure: loss (log scale) on the left, accuracy on the right.
+        A figure with the loss (log scale) on the left and the accuracy on the right.
 
     Example::
 
