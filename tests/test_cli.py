@@ -179,6 +179,12 @@ def _bug(options):
     raise RuntimeError("a bug in an experiment")
 
 
+def _cannot_finish(options):
+    from dltips.experiments import ExperimentError
+
+    raise ExperimentError("the experiment could not finish: its data server went away")
+
+
 def test_run_saves_strict_json_and_prints_the_rows(register, tmp_path, capsys):
     register("diverging", _diverging)
     assert cli.main(["run", "diverging", "--seed", "4", "--out", str(tmp_path)]) == 0
@@ -197,6 +203,9 @@ def test_a_failed_worker_is_a_short_error_and_other_bugs_keep_their_traceback(re
     assert cli.main(["run", "worker-dies", "--out", str(tmp_path)]) == cli.RUN_ERROR
     err = capsys.readouterr().err
     assert err.startswith("dltips: error: worker 1 was killed by SIGKILL") and "step 13" in err
+    register("cannot-finish", _cannot_finish)  # any technique's ExperimentError, not only the parallel package's
+    assert cli.main(["run", "cannot-finish", "--out", str(tmp_path)]) == cli.RUN_ERROR
+    assert capsys.readouterr().err == "dltips: error: the experiment could not finish: its data server went away\n"
     with pytest.raises(RuntimeError, match="a bug in an experiment"):
         cli.main(["run", "bug", "--out", str(tmp_path)])
 
@@ -410,6 +419,11 @@ def _check_distillation(record: dict) -> None:
     assert settings["student_epochs"] == 1 and settings["temperature"] == 4.0
     assert all(0 <= row["test errors"] <= 10_000 for row in record["table"])
     assert set(record["distillation"]["sweep"]) == {"1", "4"}
+    # The figures are drawn from the result: the gradient scale at the sweep's own temperatures.
+    scale = record["distillation"]["gradient_scale"]
+    assert scale["temperatures"] == [1.0, 4.0] and len(scale["with_t2"]) == len(scale["without_t2"]) == 2
+    assert scale["without_t2"][1] < scale["without_t2"][0], "without T² the gradient shrinks as T grows"
+    assert len(record["distillation"]["example_logits"]) == 10
     assert record["distillation"]["reports"]["distilled"]["params"] < record["distillation"]["reports"]["teacher"]["params"]
 
 

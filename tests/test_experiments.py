@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import math
 import subprocess
 import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,10 +48,47 @@ def test_register_refuses_duplicates_bad_names_and_bad_targets():
     assert "fine" not in experiments.registered()
 
 
-def test_epochs_or_prefers_the_command_line_then_quick_then_default():
-    assert experiments.RunOptions(epochs=7, quick=True).epochs_or(10, quick=2) == 7
-    assert experiments.RunOptions(quick=True).epochs_or(10, quick=2) == 2
-    assert experiments.RunOptions().epochs_or(10, quick=2) == 10
+def test_sizes_gives_quick_sizes_under_quick_and_epochs_under_the_experiments_name():
+    quick = {"n_train": 500, "epochs": 2}
+    assert experiments.RunOptions().sizes(quick) == {}  # the experiment's own defaults
+    assert experiments.RunOptions(quick=True).sizes(quick) == quick
+    assert experiments.RunOptions(quick=True, epochs=7).sizes(quick) == {"n_train": 500, "epochs": 7}
+    assert experiments.RunOptions(epochs=3).sizes(quick, epochs="student_epochs") == {"student_epochs": 3}
+    sizes = experiments.RunOptions(quick=True).sizes(quick)
+    sizes["n_train"] = 1
+    assert quick["n_train"] == 500, "a copy: the module's QUICK is never changed"
+
+
+def test_every_command_only_maps_options_to_its_experiment_and_returns_the_results_report():
+    """The adapters compute nothing: one return of ``experiment(...).report()``, so the chapter's
+    experiment function and ``dltips run`` produce the same numbers and draw them the same way."""
+    for name, experiment in experiments.registered().items():
+        function = experiment.command()
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        body = tree.body[0].body
+        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring
+        assert len(body) == 1 and isinstance(body[0], ast.Return), f"{name}: the adapter does more than map options"
+        call = body[0].value
+        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "report", name
+        result_type = inspect.signature(function).return_annotation
+        assert result_type in ("ExperimentResult", experiments.ExperimentResult), name
+
+
+def test_a_workers_failure_is_an_experiment_error_so_the_command_line_needs_no_technique():
+    from dltips.parallel.launcher import WorkerError, WorkerTimeout
+
+    assert issubclass(WorkerError, experiments.ExperimentError) and issubclass(WorkerTimeout, experiments.ExperimentError)
+    assert issubclass(experiments.ExperimentError, RuntimeError)
+    cli_source = (Path(experiments.__file__).parent / "cli.py").read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(cli_source)):
+        if isinstance(node, ast.ImportFrom):
+            imported |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    techniques = [name for name in imported if name.startswith(experiments.PACKAGES)]
+    assert not techniques, f"the command line imports a technique: {techniques}"
 
 
 def test_jsonable_turns_numpy_into_python_and_nan_into_null():

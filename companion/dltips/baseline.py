@@ -50,6 +50,25 @@ class BaselineResult:
     model: keras.Model = field(repr=False)
     settings: dict[str, Any] = field(default_factory=dict)
 
+    def report(self) -> ExperimentResult:
+        """What ``dltips run baseline`` prints and saves: the final accuracies and the learning curves."""
+        settings, history = self.settings, self.history
+        return ExperimentResult(
+            description=f"MLP ({settings['hidden'][0]} hidden units, Adam) on {settings['n_train']:,} MNIST training "
+            f"images, {settings['epochs']} epochs",
+            metrics={
+                "train accuracy": history["accuracy"][-1],
+                "validation accuracy": history["val_accuracy"][-1],
+                "test accuracy": self.test.accuracy,
+                "test errors": f"{self.test.errors} / {self.test.examples:,}",
+                "parameters": self.parameters,
+                "training time (s)": round(self.seconds, 1),
+            },
+            figures={"learning_curves": plot_history(
+                history, title=f"Baseline MLP on {settings['n_train']:,} MNIST images")},
+            details={"history": history, "settings": settings},
+        )
+
 
 def baseline_experiment(
     *,
@@ -110,24 +129,5 @@ QUICK = dict(n_train=500, n_val=200, n_test=1000, epochs=2)
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run baseline``: :func:`baseline_experiment` with the book's defaults and its learning curves."""
-    sizes = dict(QUICK) if options.quick else {}
-    if options.epochs is not None:
-        sizes["epochs"] = options.epochs
-    result = baseline_experiment(**sizes, seed=options.seed)
-    settings, history = result.settings, result.history
-    return ExperimentResult(
-        description=f"MLP ({settings['hidden'][0]} hidden units, Adam) on {settings['n_train']:,} MNIST training "
-        f"images, {settings['epochs']} epochs",
-        metrics={
-            "train accuracy": history["accuracy"][-1],
-            "validation accuracy": history["val_accuracy"][-1],
-            "test accuracy": result.test.accuracy,
-            "test errors": f"{result.test.errors} / {result.test.examples:,}",
-            "parameters": result.parameters,
-            "training time (s)": round(result.seconds, 1),
-        },
-        figures={"learning_curves": plot_history(
-            history, title=f"Baseline MLP on {settings['n_train']:,} MNIST images")},
-        details={"history": history, "settings": settings},
-    )
+    """``dltips run baseline``: :func:`baseline_experiment` with the book's defaults, reported."""
+    return baseline_experiment(**options.sizes(QUICK), seed=options.seed).report()

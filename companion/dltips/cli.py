@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from dltips.experiments import Experiment, RunOptions, jsonable, registered
+from dltips.experiments import Experiment, ExperimentError, RunOptions, jsonable, registered
 
 __all__ = ["INTERRUPTED", "MARKER", "RUN_ERROR", "TERMINATED", "USAGE_ERROR", "main"]
 
@@ -336,16 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{parser.prog}{' ' + args.command if args.command else ''}: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    except (FileNotFoundError, ValueError) as exc:
-        # Missing MNIST or an argument an experiment refused: the message already says what to do.
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
-        return RUN_ERROR
-    except RuntimeError as exc:
-        from dltips.parallel.launcher import WorkerError
-
-        if not isinstance(exc, WorkerError):
-            raise
-        # A worker process failed; every process was already ended. The message quotes its log.
+    except (FileNotFoundError, ValueError, ExperimentError) as exc:
+        # Missing MNIST, an argument an experiment refused, or an experiment that could not finish
+        # (a worker process died; every process was already ended): the message says what happened.
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return RUN_ERROR
     except Terminated:

@@ -6,8 +6,11 @@ Each technique registers its experiment beside itself, in its package's
     register("schedules", "Eight learning-rate plans ...", "dltips.schedules.experiment:command")
 
 A *command* function receives the validated :class:`RunOptions` and returns an
-:class:`ExperimentResult`; it calls the technique's own experiment function (the
-one the chapter calls, with the same defaults), so the settings exist once.
+:class:`ExperimentResult`; it only maps the options to the arguments of the
+technique's own experiment function (the one the chapter calls, with the same
+defaults, :meth:`RunOptions.sizes`) and returns the result's ``report()``, which
+draws its figures from the numbers the result holds. So the settings exist once,
+and the chapter and ``dltips run`` draw the same thing from the same numbers.
 Registering imports nothing heavy: the command's module is imported when the
 experiment runs, so ``dltips list`` never starts TensorFlow.
 
@@ -30,7 +33,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import matplotlib.figure
 
-__all__ = ["Experiment", "ExperimentResult", "RunOptions", "figure_of", "jsonable", "register", "registered", "unregister"]
+__all__ = [
+    "Experiment", "ExperimentError", "ExperimentResult", "RunOptions", "figure_of", "jsonable", "register", "registered",
+    "unregister",
+]
 
 #: The packages that register experiments; importing them is cheap (their names load lazily).
 PACKAGES = (
@@ -64,17 +70,32 @@ class RunOptions:
     seed: int = 0
     out: Path = Path("dltips-results")
 
-    def epochs_or(self, default: int | None, quick: int) -> int | None:
-        """``--epochs`` if given, else ``quick`` under ``--quick``, else ``default``.
+    def sizes(self, quick: Mapping[str, Any], epochs: str = "epochs") -> dict[str, Any]:
+        """The keyword arguments ``--quick`` and ``--epochs`` ask of an experiment function.
+
+        Every command adapter starts from these: under ``--quick`` the experiment's
+        tiny ``quick`` sizes, and ``--epochs``, when given, as the argument named
+        ``epochs`` (it wins over a quick size of the same name). Anything else the
+        experiment takes keeps the experiment's own default.
+
+        Args:
+            quick: the experiment's quick sizes (its module's ``QUICK``).
+            epochs: the name of the experiment's argument that ``--epochs`` sets.
+
+        Returns:
+            A new dictionary of keyword arguments.
 
         Example::
 
-            >>> RunOptions(quick=True).epochs_or(10, quick=2)
-            2
+            >>> RunOptions(quick=True).sizes({"n_train": 500, "epochs": 2})
+            {'n_train': 500, 'epochs': 2}
+            >>> RunOptions(epochs=7).sizes({"n_train": 500}, epochs="student_epochs")
+            {'student_epochs': 7}
         """
+        chosen = dict(quick) if self.quick else {}
         if self.epochs is not None:
-            return self.epochs
-        return quick if self.quick else default
+            chosen[epochs] = self.epochs
+        return chosen
 
 
 @dataclass
@@ -101,6 +122,26 @@ class ExperimentResult:
     figures: dict[str, matplotlib.figure.Figure] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+
+class ExperimentError(RuntimeError):
+    """An experiment could not finish for a reason its arguments did not cause (a worker process died).
+
+    ``dltips run`` prints the message of this error in one line and exits with
+    status 1, as it does for a bad argument (``ValueError``) or a missing file
+    (``FileNotFoundError``); any other exception is a bug and keeps its traceback.
+    A technique raises a subclass of it (the parallel package's
+    :class:`~dltips.parallel.launcher.WorkerError`), so the command line needs to know no
+    technique.
+
+    Example::
+
+        >>> try:
+        ...     raise ExperimentError("worker 1 was killed by SIGKILL")
+        ... except RuntimeError as error:
+        ...     print(error)
+        worker 1 was killed by SIGKILL
+    """
 
 
 @dataclass(frozen=True)

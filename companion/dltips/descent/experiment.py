@@ -106,6 +106,31 @@ class DescentRace:
             for name, h in self.runs.items()
         ]
 
+    def report(self) -> ExperimentResult:
+        """What ``dltips run descent`` prints and saves: the table, the winners and the loss curves."""
+        first_epoch = {name: h.loss_after_epochs(1) for name, h in self.runs.items()}
+        reach = {name: h.seconds_to_reach(self.target_loss) for name, h in self.runs.items()}
+        n = self.settings["n"]
+        return ExperimentResult(
+            description=f"softmax regression (an MLP without hidden layers) on {n:,} MNIST images, "
+            "loss on the whole training set",
+            table=self.table(),
+            metrics={
+                "lowest loss after 1 epoch": min(first_epoch, key=first_epoch.get),
+                f"first to loss {self.target_loss:g} (seconds)":
+                    min(reach, key=reach.get) if min(reach.values()) < math.inf else "none",
+                "most examples per second": max(self.runs, key=lambda name: self.runs[name].examples_per_second),
+            },
+            figures={"descent_race": plot_descent_race(
+                self.runs, title=f"Softmax regression on {n:,} MNIST images: loss by batch size")},
+            details={
+                "curves": {name: {"eval_updates": h.eval_updates, "eval_examples": h.eval_examples,
+                                  "eval_seconds": h.eval_seconds, "eval_loss": h.eval_loss}
+                           for name, h in self.runs.items()},
+                "settings": self.settings,
+            },
+        )
+
 
 def descent_race(
     n: int = 10_000,
@@ -231,28 +256,5 @@ QUICK = dict(n=1000)
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run descent``: :func:`descent_race` with the book's defaults, its table and figure."""
-    sizes = dict(QUICK) if options.quick else {}
-    race = descent_race(**sizes, epochs=options.epochs, seed=options.seed)
-    first_epoch = {name: h.loss_after_epochs(1) for name, h in race.runs.items()}
-    reach = {name: h.seconds_to_reach(race.target_loss) for name, h in race.runs.items()}
-    n = race.settings["n"]
-    return ExperimentResult(
-        description=f"softmax regression (an MLP without hidden layers) on {n:,} MNIST images, "
-        "loss on the whole training set",
-        table=race.table(),
-        metrics={
-            "lowest loss after 1 epoch": min(first_epoch, key=first_epoch.get),
-            f"first to loss {race.target_loss:g} (seconds)":
-                min(reach, key=reach.get) if min(reach.values()) < math.inf else "none",
-            "most examples per second": max(race.runs, key=lambda name: race.runs[name].examples_per_second),
-        },
-        figures={"descent_race": plot_descent_race(
-            race.runs, title=f"Softmax regression on {n:,} MNIST images: loss by batch size")},
-        details={
-            "curves": {name: {"eval_updates": h.eval_updates, "eval_examples": h.eval_examples,
-                              "eval_seconds": h.eval_seconds, "eval_loss": h.eval_loss}
-                       for name, h in race.runs.items()},
-            "settings": race.settings,
-        },
-    )
+    """``dltips run descent``: :func:`descent_race` with the book's defaults, reported."""
+    return descent_race(**options.sizes(QUICK), seed=options.seed).report()

@@ -24,11 +24,10 @@ from dltips.distillation.training import teacher_logits, train_student, train_te
 from dltips.experiments import ExperimentResult, RunOptions, figure_of
 from dltips.tables import format_table
 
-__all__ = ["DistillationResult", "ModelReport", "distillation_experiment"]
+__all__ = ["GRADIENT_IMAGES", "DistillationResult", "ModelReport", "distillation_experiment"]
 
-
-
-
+#: The test images on which :func:`distillation_experiment` measures the soft-target gradient's scale.
+GRADIENT_IMAGES = 256
 
 @dataclasses.dataclass
 class ModelReport:
@@ -96,6 +95,12 @@ class DistillationResult:
         history: per-epoch ``loss``, ``student_loss`` and ``distillation_loss`` of the distilled student.
         settings: the arguments of the run.
         models: the four trained models (not part of :meth:`to_dict`).
+        example_logits: the teacher's logits for the first test image (what the soft targets
+            at each temperature are computed from).
+        gradient_scale: the norm of the soft-target term's gradient with respect to the
+            distilled student's logits on the first :data:`GRADIENT_IMAGES` test images, at
+            each temperature of the sweep: ``{"temperatures": [...], "with_t2": [...],
+            "without_t2": [...]}`` (:func:`~dltips.distillation.soft_loss_gradient_norm`).
 
     Example::
 
@@ -112,6 +117,8 @@ class DistillationResult:
     history: dict[str, list[float]]
     settings: dict[str, Any]
     models: dict[str, keras.Model] = dataclasses.field(default_factory=dict, repr=False)
+    example_logits: list[float] = dataclasses.field(default_factory=list)
+    gradient_scale: dict[str, list[float]] = dataclasses.field(default_factory=dict)
 
     @property
     def param_ratio(self) -> float:
@@ -148,7 +155,45 @@ class DistillationResult:
             "param_ratio": self.param_ratio,
             "speedup": self.speedup,
             "settings": self.settings,
+            "example_logits": self.example_logits,
+            "gradient_scale": self.gradient_scale,
         }
+
+    def report(self) -> ExperimentResult:
+        """What ``dltips run distillation`` prints and saves: the table, the sweep, the soft targets, the gradient scale.
+
+        Every figure is drawn from numbers this result holds (the sweep's errors, the
+        teacher's :attr:`example_logits`, the measured :attr:`gradient_scale`); a result
+        made without the last two (by hand, say) reports without their figures.
+        """
+        errors = self.errors()
+        names = {key: report.name for key, report in self.reports.items()}
+        settings = self.settings
+        figures = {"temperature_sweep": figure_of(plot_temperature_sweep(
+            self.sweep, baselines={names[k]: errors[k] for k in ("teacher", "scratch", "pseudo_label")}))}
+        if self.example_logits:
+            figures["soft_targets"] = figure_of(plot_soft_targets(
+                np.asarray(self.example_logits), temperatures=(1.0, settings["temperature"], 20.0)))
+        if self.gradient_scale:
+            scale = self.gradient_scale
+            figures["gradient_scale"] = figure_of(plot_gradient_scale(
+                scale["temperatures"], scale["with_t2"], scale["without_t2"]))
+        return ExperimentResult(
+            description=f"teacher MLP {tuple(settings['teacher_hidden'])} on {settings['teacher_train_size']:,} MNIST "
+            f"images, students MLP {tuple(settings['student_hidden'])} on {settings['student_train_size']:,} images "
+            f"for {settings['student_epochs']} epochs; errors out of all 10,000 test images",
+            table=self.table(),
+            metrics={
+                "errors: teacher / scratch / distilled":
+                    f"{errors['teacher']} / {errors['scratch']} / {errors['distilled']}",
+                "errors saved by distillation (scratch − distilled)": errors["scratch"] - errors["distilled"],
+                "best temperature of the sweep": f"T = {min(self.sweep, key=self.sweep.get):g}",
+                "student parameters / teacher's": self.param_ratio,
+                "inference speed-up of the student": self.speedup,
+            },
+            figures=figures,
+            details={"distillation": self.to_dict()},
+        )
 
 
 def distillation_experiment(
@@ -285,6 +330,13 @@ def distillation_experiment(
                                        **budget)
             sweep[step] = models.evaluate(student, mnist.x_test, mnist.y_test).errors
     reports = ModelReport.measure_all(trained, names, mnist.x_test, mnist.y_test, repeats=timing_repeats)
+    images = mnist.x_test[:GRADIENT_IMAGES]
+    t_logits = np.asarray(trained["teacher"].predict_on_batch(images))
+    s_logits = np.asarray(trained["distilled"].predict_on_batch(images))
+    gradient_scale = {"temperatures": [float(t) for t in temperatures]}
+    for key, scaled in (("with_t2", True), ("without_t2", False)):
+        gradient_scale[key] = [soft_loss_gradient_norm(t_logits, s_logits, t, scale_by_t_squared=scaled)
+                               for t in temperatures]
     settings = dict(teacher_hidden=list(teacher_hidden), teacher_dropout=teacher_dropout,
                     teacher_epochs=teacher_epochs, teacher_train_size=len(x_teacher),
                     student_hidden=list(student_hidden), student_epochs=student_epochs,
@@ -292,7 +344,8 @@ def distillation_experiment(
                     sweep_temperatures=temperatures, batch_size=batch_size, learning_rate=learning_rate,
                     timing_repeats=timing_repeats, seed=seed)
     return DistillationResult(reports=reports, sweep=dict(sorted(sweep.items())), history=history,
-                              settings=settings, models=trained)
+                              settings=settings, models=trained, example_logits=t_logits[0].tolist(),
+                              gradient_scale=gradient_scale)
 
 
 #: ``dltips run distillation --quick``: tiny sizes, seconds.
@@ -301,38 +354,5 @@ QUICK = dict(teacher_hidden=(64,), teacher_epochs=1, teacher_train_size=1000, st
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run distillation``: :func:`distillation_experiment` with the book's defaults, its table and figures."""
-    sizes = dict(QUICK) if options.quick else {}
-    if options.epochs is not None:
-        sizes["student_epochs"] = options.epochs
-    result = distillation_experiment(**sizes, seed=options.seed)
-    errors = result.errors()
-    names = {key: report.name for key, report in result.reports.items()}
-    x_test = data.load_mnist().x_test[:256]  # enough images to show the logits and their gradients
-    teacher_logits = result.models["teacher"].predict_on_batch(x_test)
-    student_logits = result.models["distilled"].predict_on_batch(x_test)
-    temperatures = (1, 2, 4, 8, 20)
-    gradient = {scaled: [soft_loss_gradient_norm(teacher_logits, student_logits, t, scale_by_t_squared=scaled)
-                         for t in temperatures] for scaled in (True, False)}
-    settings = result.settings
-    return ExperimentResult(
-        description=f"teacher MLP {tuple(settings['teacher_hidden'])} on {settings['teacher_train_size']:,} MNIST "
-        f"images, students MLP {tuple(settings['student_hidden'])} on {settings['student_train_size']:,} images for "
-        f"{settings['student_epochs']} epochs; errors out of all 10,000 test images",
-        table=result.table(),
-        metrics={
-            "errors: teacher / scratch / distilled": f"{errors['teacher']} / {errors['scratch']} / {errors['distilled']}",
-            "errors saved by distillation (scratch − distilled)": errors["scratch"] - errors["distilled"],
-            "best temperature of the sweep": f"T = {min(result.sweep, key=result.sweep.get):g}",
-            "student parameters / teacher's": result.param_ratio,
-            "inference speed-up of the student": result.speedup,
-        },
-        figures={
-            "temperature_sweep": figure_of(plot_temperature_sweep(
-                result.sweep, baselines={names[k]: errors[k] for k in ("teacher", "scratch", "pseudo_label")})),
-            "soft_targets": figure_of(plot_soft_targets(
-                teacher_logits[0], temperatures=(1.0, settings["temperature"], 20.0))),
-            "gradient_scale": figure_of(plot_gradient_scale(temperatures, gradient[True], gradient[False])),
-        },
-        details={"distillation": result.to_dict()},
-    )
+    """``dltips run distillation``: :func:`distillation_experiment` with the book's defaults, reported."""
+    return distillation_experiment(**options.sizes(QUICK, epochs="student_epochs"), seed=options.seed).report()

@@ -79,6 +79,35 @@ class ScalingResult:
             for w, job in self.jobs.items()
         ]
 
+    def report(self) -> ExperimentResult:
+        """What ``dltips run parallel`` prints and saves: the table, the speed-up, the cost model's projection."""
+        settings, label, measured = self.settings, self.label, self.measured
+        fitted = {w: cost_model.throughput(w, settings["global_batch_size"], self.compute_seconds,
+                                           self.gradient_bytes, self.link) for w in (1, 2)}
+        return ExperimentResult(
+            description=f"{label}, plain SGD on {settings['n']:,} MNIST images, global batch "
+            f"{settings['global_batch_size']}, {settings['steps']} steps, "
+            "MultiWorkerMirroredStrategy with 1 and 2 local worker processes (one thread each)",
+            table=self.table(),
+            metrics={
+                "largest weight difference, 2 workers vs 1": self.weight_difference,
+                "throughput, 2 workers / 1 worker": measured[2] / measured[1],
+                "fitted compute time of one step (s)": self.compute_seconds,
+                **{f"projected efficiency, 64 workers on 10 Gb/s, {s} scaling": self.projection[64, s].efficiency
+                   for s in cost_model.SCALINGS},
+            },
+            figures={"scaling": plot_scaling(
+                {label: measured}, {label: self.projected([2**k for k in range(10)])}, fitted={label: fitted},
+                projection_label="cost model, 10 Gb/s Ethernet", fitted_label="cost model, fitted here (loopback link)",
+                title="Synchronous SGD: measured throughput (points) and cost-model projection (lines)")},
+            details={
+                "losses": {f"{w} worker(s)": job.losses for w, job in self.jobs.items()},
+                "projection": [vars(p) for p in self.projection.values()],
+                "fitted_link": {"bandwidth_bytes_per_s": self.link.bandwidth, "latency_s": self.link.latency},
+                "gradient_bytes": self.gradient_bytes, "settings": settings,
+            },
+        )
+
 
 def scaling_experiment(
     *,
@@ -151,35 +180,5 @@ QUICK = dict(n=512, global_batch_size=64, hidden=(32,), epochs=1)
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run parallel``: :func:`scaling_experiment` with the book's defaults, its table and figure."""
-    sizes = dict(QUICK) if options.quick else {}
-    if options.epochs is not None:
-        sizes["epochs"] = options.epochs
-    result = scaling_experiment(**sizes, seed=options.seed)
-    settings, label = result.settings, result.label
-    measured = result.measured
-    fitted = {w: cost_model.throughput(w, settings["global_batch_size"], result.compute_seconds,
-                                       result.gradient_bytes, result.link) for w in (1, 2)}
-    return ExperimentResult(
-        description=f"{label}, plain SGD on {settings['n']:,} MNIST images, global batch "
-        f"{settings['global_batch_size']}, {settings['steps']} steps, "
-        "MultiWorkerMirroredStrategy with 1 and 2 local worker processes (one thread each)",
-        table=result.table(),
-        metrics={
-            "largest weight difference, 2 workers vs 1": result.weight_difference,
-            "throughput, 2 workers / 1 worker": measured[2] / measured[1],
-            "fitted compute time of one step (s)": result.compute_seconds,
-            **{f"projected efficiency, 64 workers on 10 Gb/s, {s} scaling": result.projection[64, s].efficiency
-               for s in cost_model.SCALINGS},
-        },
-        figures={"scaling": plot_scaling(
-            {label: measured}, {label: result.projected([2**k for k in range(10)])}, fitted={label: fitted},
-            projection_label="cost model, 10 Gb/s Ethernet", fitted_label="cost model, fitted here (loopback link)",
-            title="Synchronous SGD: measured throughput (points) and cost-model projection (lines)")},
-        details={
-            "losses": {f"{w} worker(s)": job.losses for w, job in result.jobs.items()},
-            "projection": [vars(p) for p in result.projection.values()],
-            "fitted_link": {"bandwidth_bytes_per_s": result.link.bandwidth, "latency_s": result.link.latency},
-            "gradient_bytes": result.gradient_bytes, "settings": settings,
-        },
-    )
+    """``dltips run parallel``: :func:`scaling_experiment` with the book's defaults, reported."""
+    return scaling_experiment(**options.sizes(QUICK), seed=options.seed).report()

@@ -56,6 +56,7 @@ from typing import IO, Any
 import numpy as np
 
 from dltips.checks import check_int, check_number
+from dltips.experiments import ExperimentError
 from dltips.parallel import _loopback, common
 
 __all__ = ["FinishedWorker", "WorkerError", "WorkerTimeout", "check_num_workers", "end_process", "free_ports",
@@ -76,8 +77,10 @@ WORKERS_PER_CORE = 4
 WORKER_MEMORY_BYTES = 640 * 2**20
 
 
-class WorkerError(RuntimeError):
+class WorkerError(ExperimentError):
     """A worker (or child process) failed; the message names it and quotes the end of its log.
+
+    An :class:`~dltips.experiments.ExperimentError` (so a ``RuntimeError``): ``dltips run`` prints it in one line.
 
     Args:
         message: the error's text.

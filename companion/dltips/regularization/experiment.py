@@ -232,6 +232,37 @@ class RegularizationResult:
                 for r in self.table()]
         return format_table(rows, style="text")
 
+    def report(self) -> ExperimentResult:
+        """What ``dltips run regularization`` prints and saves: the table, the gaps, the curves and histograms."""
+        none = self["none"]
+        best = max(self.variants, key=lambda v: v.test_accuracy)
+        tightest = min(self.variants, key=lambda v: v.gap)
+        return ExperimentResult(
+            description=f"MLP {self.settings['hidden']} with plain SGD on {self.n_train:,} MNIST images, "
+            f"{self.epochs} epochs per regularizer; test accuracy on all {self.n_test:,} test images",
+            table=self.table(),
+            metrics={
+                "best variant (test accuracy)": best.name,
+                "its test accuracy": best.test_accuracy,
+                "test accuracy without regularization": none.test_accuracy,
+                "gap without regularization": none.gap,
+                "smallest gap": f"{tightest.gap:.4f} ({tightest.name})",
+                "|w| < 1e-3 with L1 / with L2":
+                    f"{self['L1'].near_zero_fraction:.1%} / {self['L2'].near_zero_fraction:.1%}",
+            },
+            figures={
+                "regularization_curves": plot_regularization_curves(self),
+                # bins 0.002 wide: the middle one holds exactly the weights with |w| < 1e-3
+                "weight_histograms": plot_weight_histograms(self, names=["none", "L1", "L2"], limit=0.101, bins=101),
+            },
+            details={
+                "histories": {v.name: v.history for v in self.variants},
+                "variants": [vars(v.variant) for v in self.variants],
+                "train_examples": self.n_train, "validation_examples": self.n_val, "test_examples": self.n_test,
+                "epochs": self.epochs, "settings": self.settings,
+            },
+        )
+
 
 def _kernels(model: keras.Model) -> np.ndarray:
     return np.concatenate([np.asarray(w).ravel() for w in model.weights if w.path.endswith("kernel")])
@@ -555,36 +586,5 @@ QUICK = dict(n_train=200, n_val=200, hidden=(64,), epochs=2)
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run regularization``: :func:`compare_regularizers` with the book's defaults, its table and figures."""
-    sizes = dict(QUICK) if options.quick else {}
-    if options.epochs is not None:
-        sizes["epochs"] = options.epochs
-    result = compare_regularizers(**sizes, seed=options.seed, data_seed=options.seed)
-    none = result["none"]
-    best = max(result.variants, key=lambda v: v.test_accuracy)
-    tightest = min(result.variants, key=lambda v: v.gap)
-    settings = result.settings
-    return ExperimentResult(
-        description=f"MLP {settings['hidden']} with plain SGD on {result.n_train:,} MNIST images, "
-        f"{result.epochs} epochs per regularizer; test accuracy on all {result.n_test:,} test images",
-        table=result.table(),
-        metrics={
-            "best variant (test accuracy)": best.name,
-            "its test accuracy": best.test_accuracy,
-            "test accuracy without regularization": none.test_accuracy,
-            "gap without regularization": none.gap,
-            "smallest gap": f"{tightest.gap:.4f} ({tightest.name})",
-            "|w| < 1e-3 with L1 / with L2": f"{result['L1'].near_zero_fraction:.1%} / {result['L2'].near_zero_fraction:.1%}",
-        },
-        figures={
-            "regularization_curves": plot_regularization_curves(result),
-            # bins 0.002 wide: the middle one holds exactly the weights with |w| < 1e-3
-            "weight_histograms": plot_weight_histograms(result, names=["none", "L1", "L2"], limit=0.101, bins=101),
-        },
-        details={
-            "histories": {v.name: v.history for v in result.variants},
-            "variants": [vars(v.variant) for v in result.variants],
-            "train_examples": result.n_train, "validation_examples": result.n_val, "test_examples": result.n_test,
-            "epochs": result.epochs, "settings": settings,
-        },
-    )
+    """``dltips run regularization``: :func:`compare_regularizers` with the book's defaults, reported."""
+    return compare_regularizers(**options.sizes(QUICK), seed=options.seed, data_seed=options.seed).report()

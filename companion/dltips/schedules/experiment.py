@@ -286,6 +286,40 @@ class ScheduleComparison:
             for name, run in self.runs.items()
         ]
 
+    def report(self) -> ExperimentResult:
+        """What ``dltips run schedules`` prints and saves: the table, the best plan, the rates and the losses."""
+        runs, settings = self.runs, self.settings
+        untrained = self.untrained()
+        best = max(runs, key=lambda name: runs[name].test_accuracy)
+        lowest = min((name for name in runs if name not in untrained), key=lambda name: runs[name].final_train_loss,
+                     default=best)
+        return ExperimentResult(
+            description=f"MLP ({settings['hidden'][0]} hidden units), plain SGD, {settings['n_train']:,} MNIST images, "
+            f"{settings['epochs']} epochs = {self.total_steps} updates of {settings['batch_size']}; "
+            f"test accuracy on {settings['n_test']:,} test images",
+            table=self.table(),
+            metrics={
+                "best plan (test accuracy)": best,
+                "its test accuracy": runs[best].test_accuracy,
+                "lowest final training loss": f"{runs[lowest].final_train_loss:.4f} ({lowest})",
+                "plans that did not train (test accuracy < 0.2)": ", ".join(untrained) or "none",
+            },
+            figures={
+                "learning_rates": figure_of(plot_learning_rates(
+                    self.curves(), steps_per_epoch=self.steps_per_epoch,
+                    title=f"Five decays over the same {self.total_steps} updates")),
+                "schedule_runs": plot_schedule_runs(
+                    {n: r.step_rates for n, r in runs.items()}, {n: r.epoch_loss for n, r in runs.items()},
+                    steps_per_epoch=self.steps_per_epoch,
+                    title=f"MLP on {settings['n_train']:,} MNIST images, SGD, {self.total_steps} updates"),
+            },
+            details={
+                "epoch_loss": {n: r.epoch_loss for n, r in runs.items()},
+                "epoch_rates": {n: r.epoch_rates for n, r in runs.items()},
+                "updates": self.total_steps, "settings": settings,
+            },
+        )
+
 
 def compare_schedules(
     names: Sequence[str] | None = None,
@@ -355,40 +389,6 @@ QUICK = dict(n_train=256, epochs=2)
 
 
 def command(options: RunOptions) -> ExperimentResult:
-    """``dltips run schedules``: :func:`compare_schedules` with the book's defaults, its table and figures."""
-    sizes = dict(QUICK) if options.quick else {}
-    if options.epochs is not None:
-        sizes["epochs"] = options.epochs
-    result = compare_schedules(budget=ScheduleBudget(**sizes), n_test=1000 if options.quick else 10_000,
-                               seed=options.seed)
-    runs, settings = result.runs, result.settings
-    untrained = result.untrained()
-    best = max(runs, key=lambda name: runs[name].test_accuracy)
-    lowest = min((name for name in runs if name not in untrained), key=lambda name: runs[name].final_train_loss,
-                 default=best)
-    return ExperimentResult(
-        description=f"MLP ({settings['hidden'][0]} hidden units), plain SGD, {settings['n_train']:,} MNIST images, "
-        f"{settings['epochs']} epochs = {result.total_steps} updates of {settings['batch_size']}; "
-        f"test accuracy on {settings['n_test']:,} test images",
-        table=result.table(),
-        metrics={
-            "best plan (test accuracy)": best,
-            "its test accuracy": runs[best].test_accuracy,
-            "lowest final training loss": f"{runs[lowest].final_train_loss:.4f} ({lowest})",
-            "plans that did not train (test accuracy < 0.2)": ", ".join(untrained) or "none",
-        },
-        figures={
-            "learning_rates": figure_of(plot_learning_rates(
-                result.curves(), steps_per_epoch=result.steps_per_epoch,
-                title=f"Five decays over the same {result.total_steps} updates")),
-            "schedule_runs": plot_schedule_runs(
-                {n: r.step_rates for n, r in runs.items()}, {n: r.epoch_loss for n, r in runs.items()},
-                steps_per_epoch=result.steps_per_epoch,
-                title=f"MLP on {settings['n_train']:,} MNIST images, SGD, {result.total_steps} updates"),
-        },
-        details={
-            "epoch_loss": {n: r.epoch_loss for n, r in runs.items()},
-            "epoch_rates": {n: r.epoch_rates for n, r in runs.items()},
-            "updates": result.total_steps, "settings": settings,
-        },
-    )
+    """``dltips run schedules``: :func:`compare_schedules` with the book's defaults, reported."""
+    return compare_schedules(budget=ScheduleBudget(**options.sizes(QUICK)), n_test=1000 if options.quick else 10_000,
+                             seed=options.seed).report()
