@@ -40,3 +40,34 @@ def test_check_rate_is_half_open():
     assert checks.check_rate("dropout", 0.0) == 0.0
     with pytest.raises(ValueError, match=r"dropout must be a number in \[0.0, 1.0\)"):
         checks.check_rate("dropout", 1.0)
+
+
+@pytest.mark.parametrize("bad", ["L1", "l1 ", "", None, 1, True, ["l1"], np.str_("l3")])
+def test_check_choice_refuses_anything_but_an_exact_option_and_lists_them(bad):
+    with pytest.raises(ValueError, match=r"^norm must be 'l1' or 'l2', got "):
+        checks.check_choice("norm", bad, ("l1", "l2"))
+
+
+def test_check_choice_returns_the_option_and_lists_three_or_more():
+    assert checks.check_choice("norm", "l2", ("l1", "l2")) == "l2"
+    assert checks.check_choice("policy", np.str_("float32"), ("float32",)) == "float32"  # a str subclass
+    with pytest.raises(ValueError, match=r"^scaling must be one of 'strong', 'weak' or 'none', got 'diagonal'$"):
+        checks.check_choice("scaling", "diagonal", ("strong", "weak", "none"))
+    with pytest.raises(ValueError, match="no choice"):
+        checks.check_choice("norm", "l1", ())
+
+
+def test_every_string_option_of_the_package_goes_through_check_choice():
+    """No module spells its own "must be one of" (the message and its edge cases live in one place)."""
+    import pathlib
+
+    import dltips
+
+    homegrown = []
+    for path in pathlib.Path(dltips.__file__).parent.rglob("*.py"):
+        if path.name == "checks.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "must be one of" in line and "raise ValueError" in line:
+                homegrown.append(f"{path.name}:{number}")
+    assert not homegrown, f"use dltips.checks.check_choice: {homegrown}"

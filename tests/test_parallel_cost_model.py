@@ -61,7 +61,7 @@ def test_projection_rows():
         (lambda: cm.Network(1e9, -1), "latency must be a number in \\[0.0, inf\\)"),
         (lambda: cm.ring_allreduce_seconds(0, 1, NET), "num_workers must be an integer >= 1"),
         (lambda: cm.ring_allreduce_seconds(2, -1, NET), "num_bytes must be a number in \\[0.0, inf\\)"),
-        (lambda: cm.step_seconds(2, 0.1, 1, NET, scaling="diagonal"), "scaling must be one of"),
+        (lambda: cm.step_seconds(2, 0.1, 1, NET, scaling="diagonal"), "scaling must be 'strong' or 'weak'"),
         (lambda: cm.step_seconds(2, -0.1, 1, NET), "compute_seconds must be a number in \\[0.0, inf\\)"),
         (lambda: cm.fit_compute_seconds([1, 2], [0.1], 1, NET), "one measured step time per worker count"),
     ],

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["check_int", "check_number", "check_numbers", "check_rate", "check_sizes"]
+__all__ = ["check_choice", "check_int", "check_number", "check_numbers", "check_rate", "check_sizes"]
 
 
 def check_number(
@@ -195,3 +196,41 @@ def check_numbers(
         expected = f"{length} numbers" if length is not None else "at least one number"
         raise ValueError(f"{name} must hold {expected}, got {values!r}")
     return tuple(check_number(name, v, low=low, high=high, low_open=low_open, high_open=high_open) for v in items)
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str]) -> str:
+    """One of a fixed set of options, spelled exactly (a string option such as ``norm="l1"``).
+
+    Args:
+        name: the argument's name, for the message.
+        value: what was given.
+        choices: the accepted strings, in the order the message lists them.
+
+    Returns:
+        ``value``, unchanged.
+
+    Raises:
+        ValueError: ``value`` is not one of ``choices`` (another case, another type, a typo);
+            the message lists them.
+
+    Example::
+
+        >>> check_choice("norm", "l1", ("l1", "l2"))
+        'l1'
+        >>> check_choice("norm", "L1", ("l1", "l2"))
+        Traceback (most recent call last):
+        ...
+        ValueError: norm must be 'l1' or 'l2', got 'L1'
+        >>> check_choice("scaling", None, ("strong", "weak", "none"))
+        Traceback (most recent call last):
+        ...
+        ValueError: scaling must be one of 'strong', 'weak' or 'none', got None
+    """
+    options = [repr(c) for c in choices]
+    if not options:
+        raise ValueError(f"{name}: no choice to check against")
+    if not isinstance(value, str) or value not in choices:
+        listed = options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
+        prefix = "" if len(options) == 2 else "one of "
+        raise ValueError(f"{name} must be {prefix}{listed}, got {value!r}")
+    return value

@@ -29,6 +29,8 @@ import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dltips.checks import check_choice
+
 __all__ = ["format_table", "format_value"]
 
 STYLES = ("markdown", "text")
@@ -97,8 +99,7 @@ def format_table(
         ValueError: an unknown ``style``, sequences without ``headers``, or a row
             with another number of cells than there are columns.
     """
-    if style not in STYLES:
-        raise ValueError(f"style must be one of {STYLES}, got {style!r}")
+    check_choice("style", style, STYLES)
     if not rows and headers is None:
         return ""
     if rows and isinstance(rows[0], Mapping):

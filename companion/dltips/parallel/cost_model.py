@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number
+from dltips.checks import check_choice, check_int, check_number
 
 __all__ = ["ETHERNET_10G", "SCALINGS", "Network", "Projection", "efficiency", "fit_benchmark", "fit_compute_seconds",
            "fit_two_worker_network", "project", "ring_allreduce_seconds", "step_seconds", "throughput"]
@@ -118,8 +118,7 @@ def step_seconds(num_workers: int, compute_seconds: float, num_bytes: float, net
         >>> round(step_seconds(2, 0.1, 4e6, Network(1e9, 1e-5)), 6)
         0.05402
     """
-    if scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
+    check_choice("scaling", scaling, SCALINGS)
     num_workers = check_int("num_workers", num_workers)
     compute_seconds = check_number("compute_seconds", compute_seconds, low=0.0)
     compute = compute_seconds / num_workers if scaling == "strong" else compute_seconds

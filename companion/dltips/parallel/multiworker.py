@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from dltips.checks import check_int, check_number, check_sizes
+from dltips.checks import check_choice, check_int, check_number, check_sizes
 from dltips.parallel import common, launcher
 
 __all__ = ["CRASH_MODES", "LoopResult", "MultiWorkerSettings", "global_batches", "max_abs_difference",
@@ -125,8 +125,7 @@ class MultiWorkerSettings(common.JobSettings):
         if self.crash_at_step is not None:
             self._set("crash_at_step", check_int("crash_at_step", self.crash_at_step))
         self._set("crash_worker", check_int("crash_worker", self.crash_worker, minimum=0))
-        if self.crash_mode not in CRASH_MODES:
-            raise ValueError(f"crash_mode must be 'kill' or 'raise', got {self.crash_mode!r}")
+        check_choice("crash_mode", self.crash_mode, CRASH_MODES)
 
     def check_workers(self, num_workers: int) -> None:
         """Refuse settings that ``num_workers`` replicas cannot run (a composite check of the two together).

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from dltips import data, models, runtime
-from dltips.checks import check_int, check_number, check_rate, check_sizes
+from dltips.checks import check_choice, check_int, check_number, check_rate, check_sizes
 from dltips.experiments import ExperimentResult, RunOptions
 from dltips.regularization.figures import plot_regularization_curves, plot_weight_histograms
 from dltips.tables import format_table
@@ -344,8 +344,7 @@ def compare_regularizers(
     _check_split(n_train, n_val)
     epochs = check_int("epochs", epochs)
     batch_size = check_int("batch_size", batch_size)
-    if optimizer not in _OPTIMIZERS:
-        raise ValueError(f"optimizer must be one of {_OPTIMIZERS}, got {optimizer!r}")
+    check_choice("optimizer", optimizer, _OPTIMIZERS)
     learning_rate = check_number("learning_rate", learning_rate, low=0.0, low_open=True)
     check_int("seed", seed, minimum=0)
     check_int("data_seed", data_seed, minimum=0)

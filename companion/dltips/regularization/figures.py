@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from dltips.checks import check_int, check_number, check_numbers
+from dltips.checks import check_choice, check_int, check_number, check_numbers
 
 __all__ = [
     "constrained_minimum",
@@ -188,8 +188,7 @@ def constrained_minimum(center: Sequence[float], hessian: Sequence[Sequence[floa
     if h.shape != (2, 2) or not np.all(np.isfinite(h)) or not np.allclose(h, h.T) or np.any(np.linalg.eigvalsh(h) <= 0):
         raise ValueError(f"hessian must be a 2×2 symmetric positive definite matrix, got {hessian!r}")
     radius = check_number("radius", radius, low=0.0, low_open=True)
-    if norm not in ("l1", "l2"):
-        raise ValueError(f"norm must be 'l1' or 'l2', got {norm!r}")
+    check_choice("norm", norm, ("l1", "l2"))
     inside = np.abs(c).sum() <= radius if norm == "l1" else np.linalg.norm(c) <= radius
     if inside:
         return c
@@ -315,8 +314,7 @@ def plot_regularization_curves(
 
         >>> fig = plot_regularization_curves(reg_result, names=["none", "L2"])  # doctest: +SKIP
     """
-    if metric not in ("accuracy", "loss"):
-        raise ValueError(f"metric must be 'accuracy' or 'loss', got {metric!r}")
+    check_choice("metric", metric, ("accuracy", "loss"))
     columns = check_int("columns", columns)
     size = check_numbers("size", size, low=0.0, low_open=True, length=2)
     variants = _pick_variants(result, names)

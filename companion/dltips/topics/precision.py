@@ -40,17 +40,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from dltips import costs, models, runtime
-from dltips.checks import check_int
+from dltips.checks import check_choice, check_int
 
 __all__ = ["POLICIES", "PolicyRun", "compare_policies", "dtype_policy", "plot_policies"]
 
 #: The Keras dtype policies the book compares: full precision, and the two mixed ones.
 POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
-
-
-def _check_policy(policy: str) -> None:
-    if policy not in POLICIES:
-        raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
 
 
 @contextlib.contextmanager
@@ -78,7 +73,7 @@ def dtype_policy(policy: str) -> Iterator[None]:
         >>> keras.layers.Dense(2).compute_dtype
         'float32'
     """
-    _check_policy(policy)
+    check_choice("policy", policy, POLICIES)
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
     try:
@@ -160,7 +155,7 @@ def compare_policies(
         ('bfloat16', 'float32')
     """
     for policy in policies:
-        _check_policy(policy)
+        check_choice("policy", policy, POLICIES)
     check_int("batch_size", batch_size)
     check_int("epochs", epochs)
     runs = []

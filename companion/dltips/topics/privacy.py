@@ -48,7 +48,7 @@ import numpy as np
 import tensorflow as tf
 
 from dltips import models, runtime
-from dltips.checks import check_int, check_number
+from dltips.checks import check_choice, check_int, check_number
 
 __all__ = [
     "DPTrainingResult",
@@ -402,14 +402,12 @@ def rdp_to_epsilon(rdp: float, order: float, delta: float, conversion: RdpConver
     check_number("rdp", rdp, low=0.0)
     check_number("order", order, low=1.0, low_open=True)
     check_number("delta", delta, low=0.0, high=1.0, low_open=True)
-    if conversion == "basic":
+    if check_choice("conversion", conversion, _CONVERSIONS) == "basic":
         return rdp + math.log(1 / delta) / (order - 1)
-    if conversion == "improved":
-        if delta**2 + math.expm1(-rdp) > 0:
-            return 0.0
-        epsilon = rdp + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
-        return max(0.0, epsilon)
-    raise ValueError(f"conversion must be one of {_CONVERSIONS}, got {conversion!r}")
+    if delta**2 + math.expm1(-rdp) > 0:  # the improved conversion
+        return 0.0
+    epsilon = rdp + math.log1p(-1 / order) - (math.log(delta) + math.log(order)) / (order - 1)
+    return max(0.0, epsilon)
 
 
 def rdp_epsilon(
@@ -455,8 +453,7 @@ def rdp_epsilon(
     """
     check_int("steps", steps)
     check_number("delta", delta, low=0.0, high=1.0, low_open=True)
-    if conversion not in _CONVERSIONS:
-        raise ValueError(f"conversion must be one of {_CONVERSIONS}, got {conversion!r}")
+    check_choice("conversion", conversion, _CONVERSIONS)
     return min(
         rdp_to_epsilon(steps * rdp_sampled_gaussian(sampling_rate, noise_multiplier, int(a)), int(a), delta, conversion)
         for a in orders
