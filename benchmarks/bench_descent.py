@@ -39,8 +39,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
-import platform
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -52,6 +50,7 @@ from benchmarks.common import (
     calibration_passed,
     describe_race,
     epoch_clock,
+    machine,
     race,
     ratio_figures,
     recording_path,
@@ -168,7 +167,6 @@ def run(quick: bool = False) -> dict:
         "descent_ratio_end_to_end": stats.summarize(outcome.throughput_ratios("end_to_end"), "ratio", clock="end_to_end"),
     }
 
-    import tensorflow as tf
 
     return {
         "benchmark": "descent: examples per second, our tf.function loop vs model.fit",
@@ -184,13 +182,7 @@ def run(quick: bool = False) -> dict:
             "ratio": "ours / fit, examples per second on the training clocks, per round",
         },
         **figures,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "load_average_1min_at_end": os.getloadavg()[0],
-            "python": platform.python_version(),
-            "tensorflow": tf.__version__,
-            "keras": keras.__version__,
-        },
+        "machine": machine(),
     }
 
 

@@ -33,12 +33,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import recording_path
+from benchmarks.common import machine, recording_path
 
 RESULTS = recording_path("distillation")
 SWEEP_RESULTS = recording_path("distillation_sweep")
@@ -88,6 +87,7 @@ def run(quick: bool = False, seeds: tuple[int, ...] | None = None) -> dict[str, 
     omitted = omitted_digit_experiment(**(OMITTED_QUICK if quick else {}), seed=0)
     out["omitted_digit"] = omitted.to_dict()
     out["omitted_digit"]["table"] = omitted.table().splitlines()
+    out["machine"] = machine()
     out["run"] = _run_record(quick, wall, cpu, load_before, "python -m benchmarks.bench_distillation"
                              + (" --quick" if quick else "")
                              + ("" if seeds is None else f" --seeds {','.join(map(str, seeds))}"))
@@ -104,6 +104,7 @@ def run_sweep(quick: bool = False) -> dict[str, Any]:
     load_before = _load_average()
     wall, cpu = time.perf_counter(), time.process_time()
     out = distillation_experiment(**(SWEEP_QUICK if quick else SWEEP), progress=True).to_dict()
+    out["machine"] = machine()
     out["run"] = _run_record(quick, wall, cpu, load_before,
                              "python -m benchmarks.bench_distillation --sweep" + (" --quick" if quick else ""))
     return out
@@ -116,8 +117,6 @@ def _run_record(quick: bool, wall: float, cpu: float, load_before: list[float] |
         "cpu_seconds": round(time.process_time() - cpu, 1),
         "load_average_before": load_before,
         "load_average_after": _load_average(),
-        "machine": f"{platform.machine()}, {_cpu_count()} CPU cores, Python {platform.python_version()}",
-        "versions": _versions(),
         "command": command,
     }
 
@@ -159,17 +158,6 @@ def _load_average() -> list[float] | None:
         return [round(v, 2) for v in os.getloadavg()]
     except (AttributeError, OSError):  # pragma: no cover - not on every platform
         return None
-
-
-def _cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _versions() -> dict[str, str]:
-    import keras
-    import tensorflow as tf
-
-    return {"tensorflow": tf.__version__, "keras": keras.__version__}
 
 
 def main(argv: list[str] | None = None) -> None:

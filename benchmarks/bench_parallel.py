@@ -33,13 +33,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +47,7 @@ sys.path.insert(0, str(ROOT / "companion"))  # the checkout's dltips, installed 
 sys.path.insert(0, str(ROOT))  # benchmarks.*, when run as a script
 
 from benchmarks import stats  # noqa: E402
-from benchmarks.common import Clocks, calibration_figures, describe_race, race, recording_path  # noqa: E402
+from benchmarks.common import Clocks, calibration_figures, describe_race, machine, race, recording_path  # noqa: E402
 from dltips.parallel import common, launcher  # noqa: E402
 from dltips.parallel.multiworker import worker_args  # noqa: E402
 
@@ -143,9 +141,9 @@ def run(quick: bool = False) -> dict:
         "benchmark": "bench_parallel",
         "command": "python benchmarks/bench_parallel.py" + (" --quick" if quick else ""),
         "quick": quick,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
-                    "load_average_before": load_before, "load_average_after": os.getloadavg()},
+        "machine": machine(),
+        "load_average_before": list(load_before),
+        "load_average_after": list(os.getloadavg()),
         "global_batch_size": GLOBAL_BATCH,
         "threads_per_worker": 1,
         "timed_steps": steps,

@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import time
 from typing import Any
 
-from benchmarks.common import recording_path
+from benchmarks.common import machine, recording_path
 
 RESULTS = recording_path("schedule_seeds")
 SEEDS = (0, 1, 2, 3, 4)
@@ -31,9 +29,7 @@ QUICK_SEEDS = (0, 1)
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Run the experiment for every seed; returns plain data (the recording)."""
-    import keras
     import numpy as np
-    import tensorflow as tf
 
     import dltips
 
@@ -65,9 +61,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         "run": {
             "wall_seconds": round(time.perf_counter() - wall, 1),
             "cpu_seconds": round(time.process_time() - cpu, 1),
-            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
-            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__},
         },
+        "machine": machine(),
     }
 
 

@@ -14,14 +14,11 @@ the unit tests check the runner and the statistics on synthetic timings.
 from __future__ import annotations
 
 import os
-import platform
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -224,34 +221,8 @@ def load_average() -> float:
         return 0.0
 
 
-def _version(name: str) -> str | None:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def machine() -> dict[str, Any]:
-    """Where and with what the figures were measured."""
-    try:
-        import psutil
+    """Where and with what the figures were measured: :meth:`dltips.recordings.Machine.here`, as JSON data."""
+    from dltips.recordings import Machine
 
-        memory_gib = round(psutil.virtual_memory().total / 2**30, 1)
-    except ImportError:  # pragma: no cover - psutil is a test dependency
-        memory_gib = None
-    cpu_model = platform.processor()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            cpu_model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu_model)
-    except OSError:
-        pass
-    return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu": cpu_model,
-        "cores": os.cpu_count(),
-        "memory_gib": memory_gib,
-        "python": sys.version.split()[0],
-        "load_average": load_average(),
-        "versions": {name: _version(name) for name in ("dltips", "tensorflow", "keras", "numpy", "jupyter-book")},
-    }
+    return Machine.here().to_dict()

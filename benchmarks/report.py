@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"a run written by `python -m benchmarks` (default: the recorded {recording_path('latest').name})")
     args = parser.parse_args(argv)
     run = load(args.file)
-    print(recordings.describe_machine(run) + (" A --quick check, not a record." if run.get("quick") else ""))
+    print(recordings.Machine.of(run).describe() + (" A --quick check, not a record." if run.get("quick") else ""))
     print(recordings.closing_note(run))
     missed = recordings.missed_targets(run)
     print("\n".join(["targets missed:", *missed]) if missed else "no target missed")

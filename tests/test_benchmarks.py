@@ -240,9 +240,8 @@ def test_report_table_shows_interval_and_verdict():
     assert "| models ratio (CPU time) |" in text and "| met |" in text
     assert "**missed**" in text and "passed: holds 1" in text
     assert "settings" not in text
-    legacy = recordings.table({"models_ratio": {"value": 0.96, "unit": "ratio", "spread": [0.8, 1.2], "n": 5,
-                                                "target": ">= 0.95 ratio", "met": True}})
-    assert "not recorded" in legacy and "not judged (median met)" in legacy
+    untargeted = recordings.table({"load": {"value": 0.2, "unit": "s", "n": 1}})
+    assert untargeted.splitlines()[-1] == "| load | 0.2 s | not recorded | 1 |  |  |"
     assert "(75%)" in recordings.table(_recorded()["results"]["book"])
 
 
@@ -254,7 +253,7 @@ def test_closing_note_gives_each_ratio_and_the_calibration_with_intervals():
     assert any("models ratio (wall time)" in line and line.endswith("missed") for line in lines)
     assert lines[-1] == "targets: 2 met, 1 missed"
     assert recordings.missed_targets(_recorded()) == [
-        f"overhead: models ratio (wall time) = {recordings._fmt(_recorded()['results']['overhead']['models_ratio_wall']['value'])}"
+        f"overhead: models ratio (wall time) = {recordings.sections._fmt(_recorded()['results']['overhead']['models_ratio_wall']['value'])}"
         " ratio (target >= 0.95 ratio)"
     ]
 
@@ -265,7 +264,9 @@ def test_report_reads_the_recorded_run_the_package_ships():
     assert recordings.closing_note(recorded).splitlines()[-1].startswith("targets:")
     for name in ("book", "overhead", "startup"):
         assert recordings.table(recorded["results"][name]).count("\n") >= 2
-    assert recordings.parallel_table(recorded["results"]["parallel"]).count("\n") >= 5
+    from dltips.parallel import ParallelRecording
+
+    assert ParallelRecording.from_dict(recorded["results"]["parallel"]).table().count("\n") >= 5
 
 
 def test_report_prints_the_verdicts_of_a_run(tmp_path, capsys):
@@ -279,10 +280,11 @@ def test_report_prints_the_verdicts_of_a_run(tmp_path, capsys):
         report.load(tmp_path / "missing.json")
 
 
-def test_distillation_table_lists_the_teacher_first():
-    lines = recordings.distillation_table(recordings.recorded("distillation_sweep")).splitlines()
-    assert lines[0].startswith("| model | test errors (of 10,000) |")
-    assert [line.split("|")[1].strip() for line in lines[2:4]] == ["teacher", "student, scratch"]
+def test_the_distillation_sweep_reads_back_with_the_teacher_first():
+    from dltips.distillation import DistillationResult
+
+    rows = DistillationResult.from_dict(recordings.recorded("distillation_sweep")).table()
+    assert [row["model"] for row in rows[:2]] == ["teacher", "student, scratch"]
 
 
 # --- the runner -----------------------------------------------------------------------------

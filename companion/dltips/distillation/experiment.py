@@ -159,6 +159,37 @@ class DistillationResult:
             "gradient_scale": self.gradient_scale,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DistillationResult:
+        """The result back from :meth:`to_dict`'s data (a recording, say); no models.
+
+        Args:
+            data: :meth:`to_dict`'s data; a recording's ``machine`` and ``run`` are left out
+                (``recorded("distillation_sweep")["machine"]`` is read by
+                :class:`~dltips.recordings.Machine`).
+
+        Returns:
+            The result; :attr:`param_ratio` and :attr:`speedup` are recomputed from the reports.
+
+        Raises:
+            ValueError: data of another layout.
+
+        Example::
+
+            >>> from dltips import recorded
+            >>> old = DistillationResult.from_dict(recorded("distillation_sweep"))
+            >>> old.errors()["teacher"] < old.errors()["scratch"], sorted(old.sweep)[0]
+            (True, 1.0)
+        """
+        try:
+            return cls(reports={k: ModelReport(**v) for k, v in data["reports"].items()},
+                       sweep={float(t): int(e) for t, e in data["sweep"].items()},
+                       history={k: list(v) for k, v in data["history"].items()}, settings=dict(data["settings"]),
+                       example_logits=list(data.get("example_logits", [])),
+                       gradient_scale=dict(data.get("gradient_scale", {})))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"not a distillation result: {error}") from None
+
     def report(self) -> ExperimentResult:
         """What ``dltips run distillation`` prints and saves: the table, the sweep, the soft targets, the gradient scale.
 

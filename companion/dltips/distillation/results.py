@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from dltips.distillation.figures import plot_student_errors
 from dltips.distillation.recipe import PaperRecipe
+from dltips.recordings import Machine
 from dltips.tables import format_table
 
 if TYPE_CHECKING:
@@ -213,13 +214,17 @@ class PaperDistillationResult:
         wall_seconds, cpu_seconds: the whole run.
         recipe: the settings.
         models: the teacher and the first seed's students (not part of :meth:`to_dict`).
+        machine: for a recording, where it ran (:class:`~dltips.recordings.Machine`); ``None``
+            for a result just computed.
+        command: for a recording, the command that made it (``""`` otherwise).
+        quick: whether the recording was a ``--quick`` check.
 
     Example::
 
         >>> from dltips import recorded
         >>> result = PaperDistillationResult.from_dict(recorded("distillation"))
-        >>> sorted(result.students), result.recipe.temperature
-        (['compact', 'paper'], 20.0)
+        >>> sorted(result.students), result.recipe.temperature, result.machine.cores
+        (['compact', 'paper'], 20.0, 2)
     """
 
     teacher: dict[str, Any]
@@ -232,6 +237,9 @@ class PaperDistillationResult:
     cpu_seconds: float
     recipe: PaperRecipe
     models: dict[str, keras.Model] = dataclasses.field(default_factory=dict, repr=False)
+    machine: Machine | None = None
+    command: str = ""
+    quick: bool = False
 
     @property
     def teacher_errors(self) -> int:
@@ -270,7 +278,8 @@ class PaperDistillationResult:
         """The result back from :meth:`to_dict`'s data, for example a recording read from JSON; no models.
 
         Entries that :meth:`to_dict` derives (spreads, gaps, targets) are recomputed from
-        the errors, not read; other entries of ``data`` (the benchmark's ``run``, say) are ignored.
+        the errors, not read. A recording's ``machine`` and the ``command`` and ``quick`` of
+        its ``run`` are read into the fields of the same names.
 
         Raises:
             KeyError: ``data`` lacks an entry :meth:`to_dict` writes (for example an
@@ -284,7 +293,9 @@ class PaperDistillationResult:
             selection=[dict(row) for row in data["selection"]], sweep=[dict(row) for row in data["sweep"]],
             chosen=dict(data["chosen"]), seconds_per_epoch=dict(data["seconds_per_epoch"]),
             wall_seconds=float(data["wall_seconds"]), cpu_seconds=float(data["cpu_seconds"]),
-            recipe=PaperRecipe(**settings))
+            recipe=PaperRecipe(**settings),
+            machine=Machine.from_dict(data["machine"]) if "machine" in data else None,
+            command=str(data.get("run", {}).get("command", "")), quick=bool(data.get("run", {}).get("quick", False)))
 
     def rows(self) -> list[dict[str, Any]]:
         """The paper's table beside this run, one row per model, for :func:`dltips.tables.format_table`.
@@ -546,13 +557,14 @@ def recorded_summary(recording: dict[str, Any]) -> str:
         True
     """
     result = _paper_result(recording)
-    ratio, run, chosen = result.compression(), recording.get("run", {}), result.chosen
+    ratio, chosen = result.compression(), result.chosen
     line = (f"compression student: 1/{1 / ratio['param_ratio']:.0f} of the teacher's parameters, "
             f"{ratio['speedup']:.1f}x faster inference; its T = {chosen['temperature']:g} and "
             f"alpha = {chosen['alpha']:g} chosen on validation images")
-    if run:
-        line += (f"; recorded with `{run['command']}` in {run['wall_seconds'] / 60:.0f} min wall "
-                 f"({run['cpu_seconds'] / 60:.0f} min CPU, {run['machine']})")
+    if result.command:
+        line += (f"; recorded with `{result.command}` in {result.wall_seconds / 60:.0f} min wall "
+                 f"({result.cpu_seconds / 60:.0f} min CPU")
+        line += f", {result.machine.cores} cores)" if result.machine else ")"
     return line
 
 

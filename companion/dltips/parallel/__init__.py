@@ -12,11 +12,12 @@
 :mod:`~dltips.parallel.allreduce`         the all-reduce from scratch: the replicas' gradients summed
 ``dltips.parallel.experiment``             the scaling experiment (``dltips run parallel``)
 ``dltips.parallel.figures``                measured and projected scaling, staleness
+``dltips.parallel.recording``              the recorded benchmark, typed (:class:`ParallelRecording`)
 ========================================  ===================================================
 
 Submodules load on first use, so ``import dltips.parallel`` starts no
 TensorFlow: a worker must set ``TF_CONFIG`` and its thread counts first. The
-names of ``experiment`` and ``figures`` are importable from the package itself.
+names of ``experiment``, ``figures`` and ``recording`` are importable from the package itself.
 
 Example::
 
@@ -31,8 +32,8 @@ from dltips.experiments import register
 __getattr__, __dir__ = attach(
     __name__,
     ("allreduce", "common", "cost_model", "devices", "launcher", "_loopback", "mirrored", "multiworker", "parameter_server", "worker",
-     "experiment", "figures"),
-    export_from=("experiment", "figures"),
+     "experiment", "figures", "recording"),
+    export_from=("experiment", "figures", "recording"),
 )
 
 register(

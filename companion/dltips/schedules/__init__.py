@@ -4,7 +4,8 @@
   tested against its Keras built-in, :func:`learning_rates` to read one, and
   :class:`LearningRateRecorder` to record the rate a ``fit`` really used;
 * ``experiment``: :func:`compare_schedules`, the chapter's experiment and ``dltips run schedules``;
-* ``figures``: the rates over the steps, and the runs they drive.
+* ``figures``: the rates over the steps, and the runs they drive;
+* ``recording``: :class:`SeedRecording`, the recorded comparison over five seeds.
 
 Every public name is importable from the package itself; the modules load on
 first use, so ``import dltips.schedules`` does not start TensorFlow.
@@ -19,7 +20,7 @@ Example::
 from dltips._lazy import attach
 from dltips.experiments import register
 
-__getattr__, __dir__ = attach(__name__, ("decays", "experiment", "figures"))
+__getattr__, __dir__ = attach(__name__, ("decays", "experiment", "figures", "recording"))
 
 register(
     "schedules",
