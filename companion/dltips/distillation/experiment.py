@@ -29,6 +29,7 @@ __all__ = ["GRADIENT_IMAGES", "DistillationResult", "ModelReport", "distillation
 #: The test images on which :func:`distillation_experiment` measures the soft-target gradient's scale.
 GRADIENT_IMAGES = 256
 
+
 @dataclasses.dataclass
 class ModelReport:
     """One row of the paper's table, measured on the 10,000 MNIST test images.
