@@ -352,7 +352,7 @@ def plot_bias_shift(
     if not validation_errors:
         raise ValueError("validation_errors must hold at least one shift")
     if chosen not in validation_errors:
-        raise ValueError(f"chosen must be one of the shifts tried, got {chosen!r}")
+        raise ValueError(f"chosen must be a shift that was tried, got {chosen!r}")
     shifts = sorted(validation_errors)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
