@@ -77,12 +77,12 @@ class PaperRecipe:
     student_hidden: tuple[int, ...] = (800, 800)
     temperature: float = 20.0
     alpha: float = 0.1
-    compact_hidden: tuple[int, ...] = (100, 100)
+    compact_hidden: tuple[int, ...] = (200, 200)
     compact_temperatures: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0, 20.0)
-    compact_alphas: tuple[float, ...] = (0.1, 0.5)
+    compact_alphas: tuple[float, ...] = (0.1,)
     student_sweep: tuple[float, ...] = ()
-    student_epochs: int = 40
-    compact_epochs: int = 40
+    student_epochs: int = 60
+    compact_epochs: int = 60
     student_learning_rate: float = 1e-3
     validation_size: int = 10_000
     seeds: tuple[int, ...] = (0, 1, 2)

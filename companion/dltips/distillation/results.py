@@ -340,7 +340,7 @@ class PaperDistillationResult:
                  "compact_gap_recovered": "compression student: gap recovered ≥ 40 %",
                  "compact_param_ratio": "compression student: parameters ≤ 1/10 of the teacher's",
                  "compact_speedup": "compression student: inference ≥ 5× faster"}
-        formats = {"teacher_errors": "{:.0f}", "paper_gap_recovered": "{:.0%}", "compact_gap_recovered": "{:.0%}",
+        formats = {"teacher_errors": "{:.0f}", "paper_gap_recovered": "{:.1%}", "compact_gap_recovered": "{:.1%}",
                    "compact_param_ratio": "{:.3f}", "compact_speedup": "{:.1f}×"}
         rows = []
         for key, target in self.targets().items():
