@@ -27,8 +27,10 @@ NO_BARS := DLTIPS_PROGRESS=0
 PYTEST = $(BIN)/pytest
 TESTS ?= tests
 NOTEBOOKS ?= chapters/
+# The decks are published with the book, under slides/.
+SLIDES := _build/html/slides
 
-.PHONY: install browser-deps check lint doctest unit student test test-no-browser test-notebooks book test-book-html bench strip clean help
+.PHONY: install browser-deps check lint doctest unit student slides test test-no-browser test-notebooks book test-book-html bench strip clean help
 
 help:
 	@echo "make book            build the book (executes the notebooks) into _build/html"
@@ -40,6 +42,7 @@ help:
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
 	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about an hour)"
+	@echo "make slides          a reveal.js deck per section page of chapter 3, in _build/html/slides (after make book)"
 	@echo "make student         the student edition (exercises, no solutions) in _build/student-edition"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 
@@ -91,8 +94,14 @@ test: browser-deps test-no-browser test-book-html
 
 test-no-browser: check test-notebooks book
 
+# The book, then the slide decks of its section pages from the same execution (tools/slides.py).
 book: install
 	$(NO_BARS) $(JB_BUILD)
+	$(PY) tools/slides.py $(SLIDES)
+
+# The slide decks alone, from the execution cache of the last `make book`.
+slides: install
+	$(PY) tools/slides.py $(SLIDES)
 
 bench: install
 	$(PY) -m benchmarks

@@ -5,8 +5,9 @@ before running them; run alone, the ``built_html`` fixture builds it when it is 
 Chromium comes from Debian's ``chromium`` package and is driven by Playwright
 (``executable_path``: Playwright never downloads a browser of its own). The test machines
 have no internet: MathJax's CDN address is answered from a local copy of the ``mathjax@3``
-npm package (`make browser-deps` fetches it), every other outside address is refused, and
-a page that asks for one fails.
+npm package, and reveal.js's (the slide decks') from one of ``reveal.js@4.0.2`` (`make
+browser-deps` fetches both); every other outside address is refused, and a page that asks for
+one fails.
 
 Screenshots of every page go to ``test-artifacts/screenshots/`` (ignored by git).
 """
@@ -17,6 +18,7 @@ import functools
 import http.server
 import importlib
 import importlib.util
+import json
 import mimetypes
 import os
 import re
@@ -41,6 +43,9 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path(os.environ.get("DLTIPS_CHROMIUM", "/usr/bin/chromium"))
 MATHJAX = Path(os.environ.get("DLTIPS_MATHJAX", ROOT / ".vendor" / "mathjax" / "es5"))
 MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
+# The slide decks load reveal.js from nbconvert's default address, answered from .vendor/reveal.js.
+REVEAL = Path(os.environ.get("DLTIPS_REVEAL", ROOT / ".vendor" / "reveal.js"))
+REVEAL_CDN = "https://unpkg.com/reveal.js@4.0.2/"  # tools/slides.py's REVEAL_URL (a test checks)
 # Without the background-networking flags Chromium keeps calling Google services,
 # which a closed network answers with nothing but delays.
 CHROMIUM_ARGS = [
@@ -297,8 +302,11 @@ class PageVisit:
         url = route.request.url
         if url.startswith(self.base_url):
             route.continue_()
-        elif url.startswith(MATHJAX_CDN):
-            local = MATHJAX / urlsplit(url).path.split("/es5/", 1)[1]
+        elif url.startswith((MATHJAX_CDN, REVEAL_CDN)):
+            if url.startswith(MATHJAX_CDN):
+                local = MATHJAX / urlsplit(url).path.split("/es5/", 1)[1]
+            else:
+                local = REVEAL / url[len(REVEAL_CDN):].split("?", 1)[0]
             if local.is_file():
                 mime = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
                 route.fulfill(path=str(local), content_type=mime)
@@ -446,3 +454,43 @@ def test_an_exercise_solution_opens_and_closes(visit, built_html):
     solution.locator(".toggle-button, button").first.click()
     body.wait_for(state="hidden")
     assert not visit.errors, visit.errors
+
+
+# --- the slide decks (tools/slides.py, written by `make book` under _build/html/slides) -------
+
+
+def _deck_pages() -> list[str]:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import slides
+
+    return slides.section_pages()
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("page", _deck_pages(), ids=lambda p: Path(p).name)
+def test_slide_deck_in_browser(page, visit, built_html):
+    import slides
+
+    assert REVEAL_CDN == slides.REVEAL_URL + "/"
+    deck = built_html / "slides" / f"{Path(page).name}.slides.html"
+    if not deck.is_file():
+        pytest.fail(f"no deck at {deck}: `make book` writes the decks (or run `make slides`)")
+    if not (REVEAL / "dist" / "reveal.js").is_file():
+        pytest.fail(f"no local reveal.js at {REVEAL}: run `make browser-deps` (fetches the reveal.js npm package)")
+    cells = json.loads((ROOT / f"{page}.ipynb").read_text(encoding="utf-8"))["cells"]
+    kinds = [slides.slide_type(c) for c in cells]
+    visit.open(f"slides/{deck.name}")
+    p = visit.page
+    assert not visit.outside, f"the deck asked for outside addresses: {visit.outside}"
+    assert not visit.errors, visit.errors
+    assert p.evaluate("() => Reveal.isReady()")
+    assert p.evaluate("() => Reveal.getTotalSlides()") == kinds.count("slide") + kinds.count("subslide")
+    assert p.locator("mjx-container").count() > 0, "no formula was typeset"
+    broken = p.evaluate("() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).length")
+    assert broken == 0, f"{broken} images did not load"
+    assert p.locator(".reveal .slides section").first.inner_text().strip(), "the first slide is empty"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    p.screenshot(path=str(SCREENSHOTS / f"slides-{Path(page).name}-1.png"))
+    p.evaluate("() => Reveal.next()")
+    assert p.evaluate("() => Reveal.getIndices().h + Reveal.getIndices().v") == 1, "the deck does not advance"
+    p.screenshot(path=str(SCREENSHOTS / f"slides-{Path(page).name}-2.png"))
