@@ -33,10 +33,11 @@ SLIDES := _build/html/slides
 .PHONY: install browser-deps check lint doctest unit student slides test test-no-browser test-notebooks book test-book-html bench strip clean help
 
 help:
-	@echo "make book            build the book (executes the notebooks) into _build/html"
-	@echo "make test            unit tests, every notebook under nbval (outside the repository, in a fresh"
-	@echo "                     environment with only the wheel), the book build with warnings"
+	@echo "make book            build the book into _build/html, executing the notebooks (or reusing their"
+	@echo "                     cached execution) outside the repository, in a fresh environment with only the wheel"
+	@echo "make test            unit tests, the book build with every notebook executed afresh and warnings"
 	@echo "                     as errors, then the rendered book in headless Chromium and a link check"
+	@echo "make test-notebooks  notebooks under nbval, outside the repository (NOTEBOOKS=chapters/03_algorithms/)"
 	@echo "make test-no-browser all of \`make test\` but the browser step (no Chromium needed)"
 	@echo "make check           lint, doctests and unit tests (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
@@ -72,12 +73,13 @@ doctest: install
 unit: install
 	$(PYTEST) $(TESTS) -m "not book"
 
-# Every notebook under nbval, as a reader runs it: tools/run_outside.py builds the wheel, installs
-# it in a fresh virtual environment (the wheel's declared dependencies come from an environment
-# cached under DLTIPS_ENV_CACHE, default ~/.cache/dltips/envs, created once per set of
-# dependencies), copies each notebook into an empty folder outside the repository, and runs
-# pytest there with nothing of the checkout on the path. A notebook that reads a file of the
-# checkout, or a file the wheel does not carry, fails here.
+# Notebooks under nbval, as a reader runs them (a quick check of a few; `make test` executes them all
+# in the book build, the same way): tools/run_outside.py builds the wheel, installs it in a fresh
+# virtual environment (the wheel's declared dependencies come from an environment cached under
+# DLTIPS_ENV_CACHE, default ~/.cache/dltips/envs, created once per set of dependencies), copies
+# each notebook into an empty folder outside the repository, and runs pytest there with nothing
+# of the checkout on the path. A notebook that reads a file of the checkout, or a file the wheel
+# does not carry, fails here.
 test-notebooks: install
 	$(NO_BARS) $(PY) tools/run_outside.py pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS)
 
@@ -87,16 +89,23 @@ test-book-html: install browser-deps
 	$(PYTEST) tests/test_book_html.py tests/test_numbers.py -m book
 
 # In this order: the browser test's dependencies (first, so that a machine that cannot install
-# them stops before the long steps), unit tests, notebooks under nbval (outside the repository,
-# from the wheel), the book (-W -n), the
-# rendered book. `make test-no-browser` runs all but the browser step.
+# them stops before the long steps), unit tests, the book (-W -n) with every notebook executed
+# afresh, outside the repository and from the wheel (one execution is both the notebooks' test
+# and the build), the rendered book. `make test-no-browser` runs all but the browser step.
 test: browser-deps test-no-browser test-book-html
 
-test-no-browser: check test-notebooks book
+test-no-browser: check book
+# For `make test` the book executes every notebook again: a cached execution could hide a change
+# of the package that breaks a notebook whose code did not change.
+test-no-browser: FRESH := 1
 
 # The book, then the slide decks of its section pages from the same execution (tools/slides.py).
+# tools/run_outside.py runs the build with a fresh environment holding only the wheel as the
+# notebooks' kernel, and _config.yml executes each notebook in a temporary folder: a notebook that
+# fails, reads a file of the checkout or needs something the wheel does not carry fails the build.
 book: install
-	$(NO_BARS) $(JB_BUILD)
+	$(if $(FRESH),rm -rf _build/.jupyter_cache)
+	$(NO_BARS) $(PY) tools/run_outside.py --kernel $(JB_BUILD)$(if $(FRESH), --all)
 	$(PY) tools/slides.py $(SLIDES)
 
 # The slide decks alone, from the execution cache of the last `make book`.

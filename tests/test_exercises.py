@@ -1,4 +1,4 @@
-"""The exercises: each has a label and a solution; every code solution runs (nbval executes it) and checks its answer.
+"""The exercises: each has a label and a solution; every code solution runs (the book build executes it) and checks its answer.
 
 Also the student edition (tools/student_edition.py): every exercise, no solution.
 """

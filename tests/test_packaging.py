@@ -250,6 +250,48 @@ def test_a_notebook_runs_outside_the_repository_with_only_the_wheel(built_distri
     assert leftover and not Path(leftover[0]).exists(), "the temporary folder was not removed"
 
 
+def test_the_book_builds_kernel_is_the_fresh_environment_with_only_the_wheel(built_distributions, dependencies,
+                                                                            fresh_folder):
+    # `make book` runs the build through `run_outside.py --kernel`; here the "build" is a script that
+    # executes a probe notebook in the kernel python3, in a temporary folder, as myst-nb does.
+    probe = fresh_folder / "probe.ipynb"
+    import nbformat
+
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys\nimport dltips\n"
+        f"root = {str(ROOT)!r}\n"
+        "assert not os.getcwd().startswith(root) and not dltips.__file__.startswith(root)\n"
+        "assert dltips.__file__.startswith(sys.prefix), (dltips.__file__, sys.prefix)\n"
+        "assert not [p for p in sys.path if p.startswith(root)], sys.path\n"
+        "print('probe ran in', sys.prefix)")]), probe)
+    build = (
+        "import sys, tempfile, nbformat\n"
+        "from nbclient import NotebookClient\n"
+        f"nb = nbformat.read({str(probe)!r}, as_version=4)\n"
+        "with tempfile.TemporaryDirectory() as cwd:\n"
+        "    NotebookClient(nb, kernel_name='python3', resources={'metadata': {'path': cwd}}).execute()\n"
+        "print(nb.cells[0].outputs[0]['text'], end='')\n")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "run_outside.py"), "--wheel", str(built_distributions.wheel), "--kernel",
+         sys.executable, "-c", build],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "companion"), str(ROOT)])},
+        capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    prefix = done.stdout.split("probe ran in ", 1)[1].strip()
+    assert "dltips-outside-" in prefix and not Path(prefix).exists(), "the fresh environment was not removed"
+    assert "with the kernel python3 of the fresh environment" in done.stderr
+
+
+def test_make_book_executes_through_the_wheel_only_kernel_in_temporary_folders():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert config["execute"]["run_in_temp"] is True and config["execute"]["allow_errors"] is False
+    (build,) = [line for line in (ROOT / "Makefile").read_text(encoding="utf-8").splitlines()
+                if "$(JB_BUILD)" in line and line.startswith("\t")]
+    assert "tools/run_outside.py --kernel $(JB_BUILD)" in build
+
+
 def test_the_runner_without_notebooks_says_no_tests_ran(tmp_path, capsys):
     assert run_outside.main(["pytest", "--nbval-lax", str(tmp_path)]) == run_outside.NO_TESTS_COLLECTED
     assert "no tests ran" in capsys.readouterr().out

@@ -21,6 +21,17 @@ runs ``python -m pytest --nbval-lax ...`` (``make test-notebooks``) on copies of
 
 With no notebook among the trailing arguments it builds nothing and exits with status 5,
 pytest's "no tests ran", as a pytest step that collects nothing does.
+
+    python tools/run_outside.py --kernel jupyter-book build . -W -n
+
+(``make book``) sets up the same fresh environment (steps 1 to 3), then runs the command as it
+is, here in the checkout, with that environment's kernel as the Jupyter kernel ``python3``: a
+kernel spec in a ``dltips-`` temporary folder first on ``JUPYTER_PATH`` (checked to be the one
+Jupyter finds), whose process has ``PYTHONPATH`` and the user's site-packages cleared. The book
+build executes every notebook in that kernel, in a temporary folder of its own
+(``execute.run_in_temp``), so the one execution of the book is also its test: a cell that fails,
+or a notebook that reads a file of the checkout or imports something the wheel does not carry,
+fails the build.
 """
 
 from __future__ import annotations
@@ -48,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNNERS = ("pytest>=8", "nbval>=0.11", "ipykernel>=6.29")
 NO_TESTS_COLLECTED = 5  # pytest's exit status when it collects nothing (make reports "Error 5")
 READY = "dltips-ready.json"
+KERNEL_NAME = "python3"  # the kernel every chapter notebook names
 # Variables that would put something other than the fresh environment on the interpreter's path.
 PATH_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONEXECUTABLE", "VIRTUAL_ENV",
                   "CONDA_PREFIX", "__PYVENV_LAUNCHER__")
@@ -197,6 +209,33 @@ def temporary_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def write_kernel(folder: Path, env: Path) -> Path:
+    """A Jupyter kernel spec ``python3`` running ``env``'s Python under ``folder/kernels``; the folder for ``JUPYTER_PATH``."""
+    spec = folder / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True)
+    kernel = {
+        "argv": [str(_python(env)), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (dltips from the wheel alone)",
+        "language": "python",
+        "env": {"PYTHONPATH": "", "PYTHONNOUSERSITE": "1", "VIRTUAL_ENV": str(env)},
+    }
+    (spec / "kernel.json").write_text(json.dumps(kernel, indent=1) + "\n", encoding="utf-8")
+    return folder
+
+
+def kernel_environ(jupyter_path: Path) -> dict[str, str]:
+    """This process's environment with ``jupyter_path`` first on ``JUPYTER_PATH``."""
+    paths = [str(jupyter_path), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    return {**os.environ, "JUPYTER_PATH": os.pathsep.join(paths)}
+
+
+def found_kernel(environ: dict[str, str]) -> str:
+    """The Python that Jupyter starts for the kernel ``python3`` under ``environ`` (asked in a child process)."""
+    code = ("from jupyter_client.kernelspec import KernelSpecManager; "
+            f"print(KernelSpecManager().get_kernel_spec({KERNEL_NAME!r}).argv[0])")
+    return _run([sys.executable, "-c", code], env=environ).stdout.strip()
+
+
 def split_arguments(arguments: Sequence[str]) -> tuple[list[str], list[Path]]:
     """``MODULE ARGS... PATHS...``: the command, and the trailing arguments that name existing files or folders."""
     arguments = list(arguments)
@@ -206,13 +245,49 @@ def split_arguments(arguments: Sequence[str]) -> tuple[list[str], list[Path]]:
     return arguments, paths
 
 
+def prepared_env(folder: Path, wheel: Path | None) -> Path:
+    """Steps 1 to 3: the fresh environment in ``folder / "env"`` with only the wheel (built unless given)."""
+    start, given = time.perf_counter(), wheel is not None
+    wheel = wheel.resolve() if wheel else build_wheel(folder / "dist")
+    _say(f"wheel: {wheel.name}, {wheel.stat().st_size / 1024:.0f} KiB"
+         + ("" if given else f", built in {time.perf_counter() - start:.0f} s"))
+    dependencies = dependencies_env(declared_dependencies(wheel))
+    step = time.perf_counter()
+    env = fresh_env(folder / "env", dependencies)
+    found = install_wheel(env, wheel)
+    _say(f"fresh environment: dltips from {Path(found).parent.relative_to(folder)} "
+         f"({time.perf_counter() - step:.0f} s); set-up took {time.perf_counter() - start:.0f} s")
+    return env
+
+
+def run_with_kernel(command: Sequence[str], wheel: Path | None = None) -> int:
+    """Run ``command`` with the fresh environment as the Jupyter kernel ``python3``; its exit status."""
+    with temporary_folder() as folder:
+        env = prepared_env(folder, wheel)
+        environ = kernel_environ(write_kernel(folder / "jupyter", env))
+        found = found_kernel(environ)
+        if Path(found) != _python(env):
+            raise SystemExit(f"run_outside: Jupyter would start the kernel {KERNEL_NAME} from {found}, not {_python(env)}")
+        _say(f"running `{' '.join(command)}` with the kernel {KERNEL_NAME} of the fresh environment")
+        step = time.perf_counter()
+        done = subprocess.run(list(command), env=environ)
+        _say(f"`{Path(command[0]).name}` exited with status {done.returncode} after {time.perf_counter() - step:.0f} s")
+        return done.returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``python -m MODULE ARGS`` on copies of the notebooks, in a fresh environment with only the wheel."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      usage="%(prog)s [--wheel FILE] MODULE [ARGS...] NOTEBOOKS_OR_FOLDERS...")
     parser.add_argument("--wheel", type=Path, help="a wheel of dltips to install (default: build one from this checkout)")
+    parser.add_argument("--kernel", action="store_true",
+                        help="run COMMAND as it is, with the fresh environment as the Jupyter kernel python3")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the module to run with `python -m`, its arguments, the notebooks")
     args = parser.parse_args(argv)
+    if args.kernel:
+        if not args.command:
+            parser.error("name a command to run with the kernel, for example: jupyter-book build . -W -n")
+        return run_with_kernel(args.command, args.wheel)
     command, paths = split_arguments(args.command)
     if not command:
         parser.error("name a module to run, for example: pytest --nbval-lax --nbval-current-env chapters/")
@@ -222,16 +297,7 @@ def main(argv: list[str] | None = None) -> int:
         return NO_TESTS_COLLECTED
 
     with temporary_folder() as folder:
-        start = time.perf_counter()
-        wheel = args.wheel.resolve() if args.wheel else build_wheel(folder / "dist")
-        _say(f"wheel: {wheel.name}, {wheel.stat().st_size / 1024:.0f} KiB"
-             + ("" if args.wheel else f", built in {time.perf_counter() - start:.0f} s"))
-        dependencies = dependencies_env(declared_dependencies(wheel))
-        step = time.perf_counter()
-        env = fresh_env(folder / "env", dependencies)
-        found = install_wheel(env, wheel)
-        _say(f"fresh environment: dltips from {Path(found).parent.relative_to(folder)} "
-             f"({time.perf_counter() - step:.0f} s); set-up took {time.perf_counter() - start:.0f} s")
+        env = prepared_env(folder, args.wheel)
         where = copy_notebooks(notebooks, folder)
         _say(f"running `python -m {' '.join(command)}` on {len(notebooks)} notebooks copied to {where}")
         step = time.perf_counter()
