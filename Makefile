@@ -30,7 +30,7 @@ NOTEBOOKS ?= chapters/
 # The decks are published with the book, under slides/.
 SLIDES := _build/html/slides
 
-.PHONY: install browser-deps check lint doctest unit student slides test test-no-browser test-notebooks book test-book-html bench strip clean help
+.PHONY: install browser-deps check lint doctest unit student slides assignments grade test test-no-browser test-notebooks book test-book-html bench strip clean help
 
 help:
 	@echo "make book            build the book into _build/html, executing the notebooks (or reusing their"
@@ -44,13 +44,15 @@ help:
 	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
 	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about an hour)"
 	@echo "make slides          a reveal.js deck per section page of chapter 3, in _build/html/slides (after make book)"
+	@echo "make assignments     the exercises as otter-grader assignments, one per page, in _build/assignments"
+	@echo "make grade           grade a folder: make grade ASSIGNMENT=schedules SUBMISSIONS=folder"
 	@echo "make student         the student edition (exercises, no solutions) in _build/student-edition"
 	@echo "make strip           remove outputs and execution counts from the notebooks"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test,browser]"
+	$(PY) -m pip install --quiet -e ".[book,test,browser,teach]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -107,6 +109,16 @@ book: install
 	$(if $(FRESH),rm -rf _build/.jupyter_cache)
 	$(NO_BARS) $(PY) tools/run_outside.py --kernel $(JB_BUILD)$(if $(FRESH), --all)
 	$(PY) tools/slides.py $(SLIDES)
+
+# The exercises as otter-grader assignments, one per page with code exercises (tools/assignments.py),
+# and the grading of a folder of submitted notebooks with otter's own grader (tools/grade.py):
+#   make grade ASSIGNMENT=schedules SUBMISSIONS=path/to/folder
+ASSIGNMENTS := _build/assignments
+assignments: install
+	$(PY) tools/assignments.py $(ASSIGNMENTS)
+
+grade: install
+	$(PY) tools/grade.py "$(ASSIGNMENTS)/$(ASSIGNMENT)/dist" "$(SUBMISSIONS)"
 
 # The slide decks alone, from the execution cache of the last `make book`.
 slides: install
