@@ -44,6 +44,19 @@ import slides  # noqa: E402
 from student_edition import EXERCISE, SOLUTION, _text  # noqa: E402
 
 OUT = ROOT / "_build" / "assignments"
+# The first cell of a student notebook: the public checks need otter-grader (installed where it is
+# missing, as on Colab), and `grader` runs them.
+GRADER_CELL = """\
+import importlib.util
+import subprocess
+import sys
+
+if importlib.util.find_spec("otter") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "otter-grader==7.0.0"],
+                   check=True)
+import otter
+
+grader = otter.Notebook("{name}.ipynb")"""
 INSTALL_MARK = "Installs dltips, the book's companion package"
 WRITTEN_POINTS = 1
 _BUILTINS = set(dir(builtins)) | {"display", "get_ipython", "__name__"}
@@ -301,7 +314,7 @@ def master(page: str, cells: list[dict]) -> nbformat.NotebookNode:
     reads = set().union(*(q.reads for q in asked))
     name = Path(page).name
     config = {
-        "name": name, "init_cell": True, "check_all_cell": False, "export_cell": False,
+        "name": name, "init_cell": False, "check_all_cell": False, "export_cell": False,
         "run_tests": False, "generate": {"show_stdout": True}, "tests": {"ok_format": False},
         "requirements": "requirements.txt", "overwrite_requirements": True,
     }
@@ -314,6 +327,7 @@ def master(page: str, cells: list[dict]) -> nbformat.NotebookNode:
             "answer each question in the cell below it, then run its check. The public check says "
             "whether the names it needs are defined; the grader's hidden checks test the answer."),
     ]
+    out.append(nbformat.v4.new_code_cell(GRADER_CELL.format(name=name), metadata={"tags": ["setup"]}))
     for i in setup_cells(cells, reads):
         cell = cells[i]
         out.append(nbformat.v4.new_code_cell(_text(cell), metadata={"tags": ["setup"]}))
