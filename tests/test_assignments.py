@@ -202,6 +202,18 @@ def test_a_submission_past_the_time_limit_scores_zero_and_its_processes_are_kill
     _no_grader_left()
 
 
+def test_the_command_grades_a_folder_named_by_relative_paths(built, tmp_path, monkeypatch, capsys):
+    # as `make grade ASSIGNMENT=descent SUBMISSIONS=folder` calls it: the dist folder and the folder, relative
+    _submission(built, QUICK, tmp_path / "folder", "solutions")
+    (tmp_path / "dist").symlink_to(built[QUICK])
+    monkeypatch.chdir(tmp_path)
+    assert grade.main(["dist", "folder"]) == 0
+    rows = (tmp_path / "folder" / "grades" / "grades.csv").read_text(encoding="utf-8").splitlines()
+    total, possible = rows[1].split(",")[-3:-1]
+    assert total == possible and float(possible) > 0, rows
+    assert "solutions.ipynb: " in capsys.readouterr().out
+
+
 def test_grading_refuses_a_folder_without_submissions(built, tmp_path, capsys):
     with pytest.raises(SystemExit):
         grade.main([str(assignments.autograder_zip(built[QUICK])), str(tmp_path)])

@@ -94,6 +94,7 @@ def with_cell_limit(submission: Path, target: Path, limit: int) -> Path:
 def grade_one(autograder: Path, submission: Path, out: Path, *, cell_limit: int = 600,
               submission_limit: float = 3600) -> Grade:
     """Grade one notebook with ``otter run``; never raises for what the submission does."""
+    autograder, submission, out = Path(autograder).resolve(), Path(submission).resolve(), Path(out).resolve()
     possible = question_points(autograder)
     zeros = dict.fromkeys(possible, 0.0)
     out.mkdir(parents=True, exist_ok=True)
