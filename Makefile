@@ -41,7 +41,7 @@ help:
 	@echo "make test-no-browser all of \`make test\` but the browser step (no Chromium needed)"
 	@echo "make check           lint, doctests and unit tests (fast development loop)"
 	@echo "make test-book-html  only the browser and link tests, on the HTML already in _build/html"
-	@echo "make browser-deps    install Chromium (Debian package) and a local MathJax for the browser test"
+	@echo "make browser-deps    install Chromium (Debian package), a local MathJax and reveal.js for the browser test"
 	@echo "make bench           run the benchmarks; records them in companion/dltips/recordings/ (about an hour)"
 	@echo "make slides          a reveal.js deck per section page of chapter 3, in _build/html/slides (after make book)"
 	@echo "make assignments     the exercises as otter-grader assignments, one per page, in _build/assignments"
