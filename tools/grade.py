@@ -129,7 +129,8 @@ def grade_one(autograder: Path, submission: Path, out: Path, *, cell_limit: int 
         if test["name"] in possible:
             scores[test["name"]] = float(test.get("score") or 0.0)
             if scores[test["name"]] < possible[test["name"]]:
-                failed[test["name"]] = test.get("output", "").strip().splitlines()[-1:][0] if test.get("output") else ""
+                lines = (test.get("output") or "").strip().splitlines()
+                failed[test["name"]] = lines[-1] if lines else ""
     return Grade(submission.name, scores, possible, "", seconds, failed)
 
 
